@@ -1,0 +1,88 @@
+"""Every scoring weight, half-life and threshold, with its documented default, in one place.
+
+The dataclass is plain Python so the scoring functions stay free of Dagster; the Dagster
+resource in ``resources.py`` builds one of these from run configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+def _default_channel_weights() -> dict[str, float]:
+    # seed 004: meeting .5, call .3, email .15, marketing/bulk .05
+    return {"meeting": 0.5, "call": 0.3, "email": 0.15, "bulk": 0.05}
+
+
+def _default_recency_weights() -> list[tuple[int, float]]:
+    # seed 004 "depth by time lapsed": (max days since the touch, weight); beyond the last -> tail
+    return [(5, 0.5), (10, 0.2), (30, 0.15), (60, 0.1)]
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Weights and thresholds of the scoring model (DESIGN.md, "Scoring model")."""
+
+    half_life_days: float = 30.0
+    channel_weights: dict[str, float] = field(default_factory=_default_channel_weights)
+    # Weight of automated mail (auto-replies, bounces) relative to the channel weight.
+    automated_email_weight: float = 0.0
+    # Group dilution (seed 003: one-to-one counts most): weight × (participants − 1)^(−exponent).
+    group_dilution_exponent: float = 0.5
+    # Meetings and calls scale by duration / reference, clipped to [min, max]; unknown -> 1.
+    reference_duration_s: dict[str, float] = field(default_factory=lambda: {"meeting": 1800.0, "call": 600.0})
+    duration_factor_min: float = 0.25
+    duration_factor_max: float = 2.0
+    # 0–100 pair score = 100 · (1 − 2^(−strength / score_half_strength)).
+    score_half_strength: float = 0.5
+    # A stakeholder counts as engaged at this pair score or above (band 3 and up).
+    engaged_min_score: float = 40.0
+    # Seed 000 components: points per engaged stakeholder, executive, cross-functional, recent.
+    points_per_stakeholder: float = 15.0
+    executive_points: float = 25.0
+    cross_functional_points: float = 10.0
+    recent_interaction_points: float = 20.0
+    recent_window_days: int = 30
+    executive_seniorities: tuple[str, ...] = ("c_level", "vp")
+    key_roles: tuple[str, ...] = ("champion", "decision_maker", "economic_buyer")
+    # Seed 004 engagement: recency buckets and the tail weight for older touches.
+    recency_weights: list[tuple[int, float]] = field(default_factory=_default_recency_weights)
+    recency_tail_weight: float = 0.05
+    engagement_horizon_days: int = 365
+    # Alerts.
+    cold_after_days: int = 45
+    engagement_drop_ratio: float = 0.5
+    engagement_baseline_days: int = 90
+    # Indicators.
+    min_correlation_n: int = 5
+    bootstrap_samples: int = 1000
+    bootstrap_seed: int = 7
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.half_life_days <= 0:
+            problems.append(f"half_life_days must be > 0, got {self.half_life_days}")
+        for ch, w in self.channel_weights.items():
+            if w < 0:
+                problems.append(f"channel weight {ch!r} must be >= 0, got {w}")
+        missing = {"meeting", "call", "email", "bulk"} - set(self.channel_weights)
+        if missing:
+            problems.append(f"channel_weights lacks {sorted(missing)}")
+        if not 0 <= self.engaged_min_score <= 100:
+            problems.append(f"engaged_min_score must be in [0, 100], got {self.engaged_min_score}")
+        if self.score_half_strength <= 0:
+            problems.append("score_half_strength must be > 0")
+        days = [d for d, _ in self.recency_weights]
+        if days != sorted(days):
+            problems.append(f"recency_weights must be sorted by days, got {self.recency_weights}")
+        if problems:
+            raise ValueError("invalid scoring config: " + "; ".join(problems))
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> "ScoringConfig":
+        """Build from a plain mapping (run config, YAML), rejecting unknown keys by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown scoring config keys {unknown}; known: {sorted(known)}")
+        return cls(**values)

@@ -1,0 +1,223 @@
+"""Column contracts of every table the pipeline reads or writes.
+
+Each table is an ordered mapping of column name to pandas dtype. Parsers, scoring functions and
+the warehouse all build frames through :func:`empty_frame` / :func:`conform`, so a column never
+appears, vanishes or changes type by accident between stages.
+
+Timestamps are tz-aware UTC in memory (``datetime64[ns, UTC]``); ``as_of`` is a calendar date
+held as a ``YYYY-MM-DD`` string, which is also the partition key.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+UTC_TS = "datetime64[ns, UTC]"
+
+CHANNELS = ("email", "meeting", "call")
+# How an interaction reached us; scoring discounts everything that is not "direct".
+CATEGORIES = ("direct", "bulk", "auto_reply", "bounce", "mailing_list")
+ROLES = ("from", "to", "cc", "bcc", "organizer", "attendee", "caller", "callee")
+RESPONSES = ("accepted", "declined", "tentative", "needs_action", "delegated")
+SENIORITIES = ("c_level", "vp", "director", "manager", "individual", "unknown")
+
+INTERACTIONS = {
+    "interaction_id": "string",  # stable hash; same message in two mailboxes -> one id
+    "channel": "string",  # email | meeting | call
+    "occurred_at": UTC_TS,
+    "duration_s": "float64",  # NaN where unknown (always for email)
+    "source": "string",  # input file, relative to the data dir
+    "thread_id": "string",  # email thread root / meeting UID; <NA> where none
+    "category": "string",  # direct | bulk | auto_reply | bounce | mailing_list
+    "status": "string",  # meeting: confirmed/tentative/cancelled; call: answered/missed; email: sent
+    "duplicates": "int64",  # extra copies of this record collapsed into it
+}
+
+PARTICIPANTS = {
+    "interaction_id": "string",
+    "address": "string",  # lower-cased addr-spec (or phone number for unmatched calls)
+    "name": "string",  # display name where given
+    "role": "string",  # from/to/cc/bcc/organizer/attendee/caller/callee
+    "response": "string",  # accepted/declined/tentative/needs_action/delegated where known
+}
+
+QUARANTINE = {
+    "source": "string",  # input file, relative to the data dir
+    "location": "string",  # "line 12", "message 3", "UID abc@x", "file"
+    "channel": "string",  # email | meeting | call | crm
+    "reason": "string",  # human-readable, starts with a stable code: "bad_date: ..."
+    "raw_excerpt": "string",  # first 200 characters of the offending input
+    "occurred_at": UTC_TS,  # when the record says it happened, if that much was readable
+}
+
+PEOPLE = {
+    "address": "string",
+    "name": "string",
+    "title": "string",
+    "is_internal": "bool",
+    "account_id": "string",  # "unassigned" for external addresses no account claims
+    "seniority": "string",
+    "function": "string",
+    "crm_role": "string",
+    "resolved_by": "string",  # team | internal_domain | contact | domain | unassigned
+}
+
+CRM_ACCOUNTS = {
+    "account_id": "string",
+    "name": "string",
+    "domains": "string",  # ';'-separated
+    "segment": "string",
+    "owner": "string",
+}
+CRM_CONTACTS = {
+    "address": "string",
+    "name": "string",
+    "title": "string",
+    "account_id": "string",
+    "crm_role": "string",
+    "phone": "string",
+}
+CRM_TEAM = {
+    "address": "string",
+    "name": "string",
+    "title": "string",
+    "team": "string",
+    "phone": "string",
+}
+CRM_ARR = {"account_id": "string", "month": "string", "arr": "float64"}
+CRM_ALIASES = {"alias": "string", "canonical": "string"}
+CRM_SERVICES = {"account_id": "string", "service": "string"}
+
+PAIR_TOUCHES = {
+    "as_of": "string",
+    "interaction_id": "string",
+    "internal_address": "string",
+    "external_address": "string",
+    "account_id": "string",
+    "channel": "string",
+    "category": "string",
+    "occurred_at": UTC_TS,
+    "weight": "float64",  # undecayed weight of this touch for this pair
+    "direction": "string",  # outbound (we wrote) | inbound (they wrote) | mutual (meeting/call)
+    "meaningful": "bool",  # attended meeting or answered call
+}
+
+PAIR_STRENGTH = {
+    "as_of": "string",
+    "internal_address": "string",
+    "external_address": "string",
+    "account_id": "string",
+    "strength": "float64",  # Σ wᵢ · 2^(−(t−tᵢ)/H), t = end of the as_of day
+    "score": "float64",  # 0–100
+    "band": "int64",  # 1–5 (seed 001)
+    "first_interaction_at": UTC_TS,
+    "last_interaction_at": UTC_TS,
+    "last_meaningful_at": UTC_TS,
+    "emails": "int64",
+    "meetings": "int64",
+    "calls": "int64",
+    "emails_outbound": "int64",
+    "emails_inbound": "int64",
+    "reciprocity": "float64",  # min(in, out) / max(in, out) over emails, 0 when one-way
+    "weight_total": "float64",  # undecayed Σ wᵢ, for audits
+}
+
+ACCOUNT_SCORES = {
+    "as_of": "string",
+    "account_id": "string",
+    "relationship_depth_score": "float64",
+    "engagement_score": "float64",
+    "engaged_stakeholders": "int64",
+    "executive_engaged": "bool",
+    "cross_functional": "bool",
+    "recent_meaningful_interactions": "int64",
+    "internal_people": "int64",
+    "single_threaded": "bool",
+    "stakeholder_points": "float64",
+    "executive_points": "float64",
+    "cross_functional_points": "float64",
+    "recent_interaction_points": "float64",
+    "engaged_functions": "int64",
+    "key_roles_covered": "int64",
+    "key_roles_total": "int64",
+    "contacts": "int64",
+    "engagement_points": "float64",  # Σ channel weight × recency weight before ÷ contacts
+    "strength_total": "float64",
+    "services_depth": "float64",  # seed 002, NaN without crm/services.csv
+}
+
+ALERTS = {
+    "as_of": "string",
+    "account_id": "string",
+    "kind": "string",  # key_contact_cold | single_threaded | engagement_drop | champion_moved
+    "address": "string",
+    "detail": "string",
+}
+
+ACCOUNT_NRR = {
+    "account_id": "string",
+    "month": "string",  # YYYY-MM
+    "arr": "float64",
+    "arr_12m_later": "float64",
+    "nrr_12m": "float64",  # arr(month+12) / arr(month); NaN where either side is missing or 0
+    "expansion_arr": "float64",
+    "contraction_arr": "float64",
+    "churned": "bool",
+}
+
+SCORE_NRR_CORRELATION = {
+    "as_of": "string",
+    "segment": "string",  # "all" or a CRM segment
+    "score": "string",  # which score column was correlated
+    "n": "int64",
+    "spearman_rho": "float64",
+    "p_value": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "note": "string",  # why a value is missing (no ARR, n too small, ...)
+}
+
+TABLES: dict[str, dict[str, str]] = {
+    "interactions": INTERACTIONS,
+    "participants": PARTICIPANTS,
+    "quarantine": QUARANTINE,
+    "people": PEOPLE,
+    "pair_touches": PAIR_TOUCHES,
+    "pair_strength": PAIR_STRENGTH,
+    "account_scores": ACCOUNT_SCORES,
+    "alerts": ALERTS,
+    "account_nrr": ACCOUNT_NRR,
+    "score_nrr_correlation": SCORE_NRR_CORRELATION,
+    "crm_accounts": CRM_ACCOUNTS,
+    "crm_contacts": CRM_CONTACTS,
+    "crm_team": CRM_TEAM,
+    "crm_arr": CRM_ARR,
+}
+
+
+def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with exactly the schema's columns and dtypes."""
+    return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in schema.items()})
+
+
+def conform(df: pd.DataFrame, schema: dict[str, str], *, extra: dict[str, str] | None = None) -> pd.DataFrame:
+    """Return ``df`` with the schema's columns in order and cast to their dtypes.
+
+    Missing columns are an error (a stage forgot something); columns not in the schema are dropped
+    unless named in ``extra``.
+    """
+    full = {**schema, **(extra or {})}
+    missing = [c for c in full if c not in df.columns]
+    if missing:
+        raise ValueError(f"frame is missing columns {missing}; has {list(df.columns)}")
+    out = df.loc[:, list(full)].copy()
+    for col, dtype in full.items():
+        if dtype == UTC_TS:
+            out[col] = pd.to_datetime(out[col], utc=True).astype(UTC_TS)
+        elif dtype == "bool":
+            out[col] = out[col].fillna(False).astype(bool)
+        elif dtype == "int64":
+            out[col] = out[col].fillna(0).astype("int64")
+        else:
+            out[col] = out[col].astype(dtype)
+    return out.reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Pure parsers from the input folder's files to canonical frames (no Dagster here)."""
