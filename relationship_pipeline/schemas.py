@@ -177,11 +177,20 @@ SCORE_NRR_CORRELATION = {
     "note": "string",  # why a value is missing (no ARR, n too small, ...)
 }
 
+
+
+def dated(schema: dict[str, str]) -> dict[str, str]:
+    """The stored form of a per-day table: ``as_of`` (the partition key) first."""
+    return {"as_of": "string", **schema}
+
+
+# Warehouse tables. Parsers produce INTERACTIONS/PARTICIPANTS/QUARANTINE without ``as_of``; the
+# ingest and identity assets add the day each row belongs to.
 TABLES: dict[str, dict[str, str]] = {
-    "interactions": INTERACTIONS,
-    "participants": PARTICIPANTS,
-    "quarantine": QUARANTINE,
-    "people": PEOPLE,
+    "interactions": dated(INTERACTIONS),
+    "participants": dated(PARTICIPANTS),
+    "quarantine": dated(QUARANTINE),
+    "people": dated(PEOPLE),
     "pair_touches": PAIR_TOUCHES,
     "pair_strength": PAIR_STRENGTH,
     "account_scores": ACCOUNT_SCORES,
@@ -192,6 +201,8 @@ TABLES: dict[str, dict[str, str]] = {
     "crm_contacts": CRM_CONTACTS,
     "crm_team": CRM_TEAM,
     "crm_arr": CRM_ARR,
+    "crm_aliases": CRM_ALIASES,
+    "crm_services": CRM_SERVICES,
 }
 
 

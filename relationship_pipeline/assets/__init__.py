@@ -1,0 +1,9 @@
+"""Thin Dagster assets, one module per group: ingest → identity → strength → accounts → indicators."""
+
+from relationship_pipeline.assets.accounts import accounts_assets
+from relationship_pipeline.assets.identity import people
+from relationship_pipeline.assets.indicators import indicators_assets
+from relationship_pipeline.assets.ingest import ingest_assets
+from relationship_pipeline.assets.strength import pair_strength, pair_touches
+
+all_assets = [*ingest_assets, people, pair_touches, pair_strength, *accounts_assets, *indicators_assets]

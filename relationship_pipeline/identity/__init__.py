@@ -1,0 +1,1 @@
+"""Who is who: canonical addresses and resolved people (pure pandas, no Dagster)."""

@@ -1,0 +1,1 @@
+"""Pure scoring functions: decay, pair strength, account scores, alerts, indicators (no Dagster)."""

@@ -1,0 +1,46 @@
+# The README's commands. Everything runs from the project's own virtualenv (.venv).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := data/demo
+DEMO_START := 2025-01-01
+DEMO_END := 2025-12-31
+WAREHOUSE ?= sqlite:///$(CURDIR)/data/warehouse.sqlite
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export RELATIONSHIP_PIPELINE_WAREHOUSE_URL ?= $(WAREHOUSE)
+export RELATIONSHIP_PIPELINE_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
+
+.PHONY: install demo demo-data test ui benchmark clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+$(DAGSTER_HOME):
+	mkdir -p $(DAGSTER_HOME)
+
+demo-data: install
+	$(BIN)/python -m relationship_pipeline.demo --out $(DEMO_DIR)
+
+# Generate the demo folder, materialise every day of the demo year into SQLite, print a summary.
+demo: demo-data | $(DAGSTER_HOME)
+	$(BIN)/relationship-pipeline run --data-dir $(DEMO_DIR) --warehouse $(WAREHOUSE) \
+		--start $(DEMO_START) --end $(DEMO_END) --chunk-days 92
+
+test: install
+	$(BIN)/pytest
+
+# The Dagster UI on http://127.0.0.1:3000 with the lineage graph, runs and checks.
+ui: install | $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+benchmark: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf data .dagster_home

@@ -1,0 +1,140 @@
+"""Accounts group: account scores (seed 000, 002, 004) and alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+
+from relationship_pipeline.assets.common import (
+    OWNERS,
+    frame_metadata,
+    partition_days,
+    suite_check_result,
+    suite_check_spec,
+)
+from relationship_pipeline.identity.people import resolve_people
+from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.schemas import ACCOUNT_SCORES, ALERTS, empty_frame
+from relationship_pipeline.scoring.account_scores import account_scores as score_accounts
+from relationship_pipeline.scoring.alerts import account_alerts
+
+GROUP = "accounts"
+
+
+def identities(pair_strength: pd.DataFrame, people: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains):
+    """Resolved identity of every address in the snapshots, named as seen in mail where the CRM has no name."""
+    addresses = pd.concat([pair_strength["internal_address"], pair_strength["external_address"], people["address"]]).unique()
+    names = people.drop_duplicates("address").set_index("address")["name"]
+    seen = pd.DataFrame({"address": pd.array(addresses, dtype="string")})
+    seen["name"] = seen["address"].map(names)
+    return resolve_people(seen, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None)
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"pandas", "sql"},
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[suite_check_spec("account_scores")],
+)
+def account_scores(
+    context: dg.AssetExecutionContext,
+    input_folder: InputFolder,
+    scoring: ScoringSettings,
+    warehouse: WarehouseResource,
+    pair_strength: pd.DataFrame,
+    people: pd.DataFrame,
+    crm_team: pd.DataFrame,
+    crm_contacts: pd.DataFrame,
+    crm_accounts: pd.DataFrame,
+    crm_services: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """Relationship Depth Score (seed 000) with each component, engagement score (seed 004), multi-threading and services depth per account.
+
+    Grain: one row per CRM account per day.
+    """
+    config = scoring.config()
+    days = partition_days(context)
+    who = identities(pair_strength, people, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
+    horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
+    touches = warehouse.warehouse().read("pair_touches", start=horizon_start, end=days[-1].isoformat())
+    snapshots = dict(tuple(pair_strength.groupby("as_of"))) if len(pair_strength) else {}
+    frames = []
+    for day in days:
+        window = touches[(touches["as_of"] > (day - timedelta(days=config.engagement_horizon_days)).isoformat()) & (touches["as_of"] <= day.isoformat())]
+        snap = snapshots.get(day.isoformat(), pair_strength.iloc[0:0])
+        frames.append(score_accounts(day, snap, who, crm_accounts, crm_contacts, window, crm_services, config))
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ACCOUNT_SCORES)
+    last = frames[-1] if frames else df
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(
+            last.sort_values("relationship_depth_score", ascending=False),
+            mean_depth_score_last_day=float(last["relationship_depth_score"].mean()) if len(last) else 0.0,
+            single_threaded_last_day=int(last["single_threaded"].sum()),
+        ),
+        check_results=[suite_check_result("account_scores", df, config)],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"pandas", "sql"},
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[suite_check_spec("alerts", blocking=False)],
+)
+def alerts(
+    context: dg.AssetExecutionContext,
+    input_folder: InputFolder,
+    scoring: ScoringSettings,
+    warehouse: WarehouseResource,
+    account_scores: pd.DataFrame,
+    pair_strength: pd.DataFrame,
+    people: pd.DataFrame,
+    crm_team: pd.DataFrame,
+    crm_contacts: pd.DataFrame,
+    crm_accounts: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """Accounts that need attention: key contact gone cold, single-threaded, engagement drop, champion moved.
+
+    Grain: one row per alert (account × kind × address) per day it is active.
+    """
+    config = scoring.config()
+    days = partition_days(context)
+    who = identities(pair_strength, people, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
+    history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
+    history = warehouse.warehouse().read("account_scores", start=history_start, end=days[-1].isoformat())
+    scores_by_day = dict(tuple(account_scores.groupby("as_of"))) if len(account_scores) else {}
+    snaps_by_day = dict(tuple(pair_strength.groupby("as_of"))) if len(pair_strength) else {}
+    frames = []
+    for day in days:
+        key = day.isoformat()
+        earlier = history[history["as_of"] < key]
+        frames.append(
+            account_alerts(
+                day,
+                scores_by_day.get(key, account_scores.iloc[0:0]),
+                snaps_by_day.get(key, pair_strength.iloc[0:0]),
+                who,
+                crm_contacts,
+                earlier,
+                config,
+            )
+        )
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ALERTS)
+    last = frames[-1] if frames else df
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(last, by_kind_last_day=dg.MetadataValue.json(last["kind"].value_counts().to_dict())),
+        check_results=[suite_check_result("alerts", df, config)],
+    )
+
+
+accounts_assets = [account_scores, alerts]
+

@@ -1,0 +1,73 @@
+"""Indicators group: NRR from monthly ARR and whether the scores predict it."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from relationship_pipeline.assets.common import (
+    OWNERS,
+    frame_metadata,
+    partition_days,
+    suite_check_result,
+    suite_check_spec,
+)
+from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.resources import ScoringSettings
+from relationship_pipeline.schemas import SCORE_NRR_CORRELATION, empty_frame
+from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
+from relationship_pipeline.scoring.nrr import account_nrr as compute_account_nrr
+
+GROUP = "indicators"
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"}, check_specs=[suite_check_spec("account_nrr")])
+def account_nrr(context: dg.AssetExecutionContext, crm_arr: pd.DataFrame) -> dg.MaterializeResult:
+    """Net revenue retention over the next 12 months, with expansion, contraction and churn.
+
+    Grain: one row per account per month of ARR. Empty, and saying so, when there is no crm/arr.csv.
+    """
+    df = compute_account_nrr(crm_arr)
+    note = "no ARR data: crm/arr.csv absent or empty" if crm_arr.empty else "ok"
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(df, note=note, accounts=int(df["account_id"].nunique())),
+        check_results=[suite_check_result("account_nrr", df)],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"pandas", "sql"},
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[suite_check_spec("score_nrr_correlation", blocking=False)],
+)
+def score_nrr_correlation(
+    context: dg.AssetExecutionContext,
+    scoring: ScoringSettings,
+    account_scores: pd.DataFrame,
+    account_nrr: pd.DataFrame,
+    crm_accounts: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """Spearman correlation (n, p-value, bootstrap interval) of each score on the day with NRR over the following 12 months.
+
+    Grain: one row per day × segment ("all" and each CRM segment) × score.
+    """
+    config = scoring.config()
+    by_day = dict(tuple(account_scores.groupby("as_of"))) if len(account_scores) else {}
+    frames = [
+        correlate(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), account_nrr, crm_accounts, config)
+        for day in partition_days(context)
+    ]
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(SCORE_NRR_CORRELATION)
+    last = frames[-1] if frames else df
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(last),
+        check_results=[suite_check_result("score_nrr_correlation", df, config)],
+    )
+
+
+indicators_assets = [account_nrr, score_nrr_correlation]

@@ -1,0 +1,155 @@
+"""Ingest group: the input folder parsed into canonical tables, plus the CRM."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+import dagster as dg
+import pandas as pd
+
+from relationship_pipeline.assets.common import (
+    OWNERS,
+    counts_check_result,
+    frame_metadata,
+    partition_bounds,
+    partition_days,
+    suite_check_result,
+    suite_check_spec,
+)
+from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.resources import InputFolder
+from relationship_pipeline.sources.daily import select_days
+from relationship_pipeline.sources.input_folder import read_interactions
+
+GROUP = "ingest"
+CHANNELS = ("email", "meeting", "call")
+ACCOUNTING_CHECK = "every_record_accounted_for"
+
+CRM_TABLES = {
+    "crm_accounts": ("accounts", "CRM accounts: one row per account, with its email domains, segment and owner."),
+    "crm_contacts": ("contacts", "CRM contacts: one row per external contact address, with title, account and CRM role."),
+    "crm_team": ("team", "Our own people (crm/team.csv): one row per internal address; defines who is internal."),
+    "crm_arr": ("arr", "Monthly ARR: one row per account per month (YYYY-MM)."),
+    "crm_aliases": ("aliases", "Address aliases: one row per alias, mapped to the canonical address."),
+    "crm_services": ("services", "Services used: one row per account per service (seed 002 services depth)."),
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(key, description=description, group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"})
+        for key, (_, description) in CRM_TABLES.items()
+    ],
+    check_specs=[suite_check_spec(key) for key in ("crm_accounts", "crm_contacts", "crm_team", "crm_arr")],
+)
+def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
+    """Load the CRM from crm/*.csv (or the configured SQL database)."""
+    loaded = input_folder.crm()
+    for key, (attr, _) in CRM_TABLES.items():
+        df = getattr(loaded, attr)
+        checks = [suite_check_result(key, df)] if key in ("crm_accounts", "crm_contacts", "crm_team", "crm_arr") else []
+        yield dg.MaterializeResult(
+            asset_key=key,
+            value=df,
+            metadata=frame_metadata(df, quarantined_crm_rows=len(loaded.quarantine)),
+            check_results=checks,
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "interactions",
+            description="Every email, meeting and call, deduplicated: one row per interaction, on the UTC day it happened.",
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"pandas", "sql"},
+        ),
+        dg.AssetSpec(
+            "participants",
+            description="Who took part in each interaction and how: one row per interaction × canonical address × role.",
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"pandas", "sql"},
+        ),
+        dg.AssetSpec(
+            "quarantine",
+            description="Input that could not be used, with source file, location and reason: one row per rejected record.",
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"pandas", "sql"},
+        ),
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[
+        suite_check_spec("interactions"),
+        suite_check_spec("participants"),
+        suite_check_spec("quarantine", blocking=False),
+        dg.AssetCheckSpec(
+            ACCOUNTING_CHECK,
+            asset="interactions",
+            description="Per source: records read = interactions + duplicates + quarantined.",
+        ),
+    ],
+)
+def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
+    """Parse the input folder and keep the days being materialised."""
+    days = partition_days(context)
+    first, last = partition_bounds()
+    window_start = datetime.combine(min(days), time(0), tzinfo=timezone.utc)
+    window_end = datetime.combine(max(days) + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    folder = input_folder.crm()
+    batch = read_interactions(input_folder.path(), folder, window_start, window_end)
+    daily = select_days(batch, days, first, last, extra_quarantine=folder.quarantine)
+    accounting = source_accounting(daily.counts)
+    balanced = all(row["balanced"] for row in accounting.values())
+    context.log.info(f"ingested {len(days)} day(s): {dict(daily.counts)}")
+
+    common = {"days": len(days), "first_day": min(days).isoformat(), "last_day": max(days).isoformat()}
+    yield dg.MaterializeResult(
+        asset_key="interactions",
+        value=daily.interactions,
+        metadata=frame_metadata(
+            daily.interactions,
+            **common,
+            by_channel=dg.MetadataValue.json(daily.interactions["channel"].value_counts().to_dict()),
+            counts=dg.MetadataValue.json(dict(sorted(daily.counts.items()))),
+        ),
+        check_results=[
+            suite_check_result("interactions", daily.interactions),
+            counts_check_result(
+                "interactions",
+                ACCOUNTING_CHECK,
+                balanced,
+                {"by_source": dg.MetadataValue.json(accounting)},
+                "read = interactions + duplicates + quarantined, per source",
+            ),
+        ],
+    )
+    yield dg.MaterializeResult(
+        asset_key="participants",
+        value=daily.participants,
+        metadata=frame_metadata(daily.participants, **common),
+        check_results=[suite_check_result("participants", daily.participants)],
+    )
+    reasons = daily.quarantine["reason"].str.split(":").str[0].value_counts().to_dict() if len(daily.quarantine) else {}
+    yield dg.MaterializeResult(
+        asset_key="quarantine",
+        value=daily.quarantine,
+        metadata=frame_metadata(daily.quarantine, **common, by_reason=dg.MetadataValue.json(reasons)),
+        check_results=[suite_check_result("quarantine", daily.quarantine)],
+    )
+
+
+def source_accounting(counts) -> dict[str, dict]:
+    """Per channel: read, interactions, duplicates, quarantined and whether they add up."""
+    out = {}
+    for ch in CHANNELS:
+        read = counts.get(f"{ch}.read", 0)
+        parts = {k: counts.get(f"{ch}.{k}", 0) for k in ("interactions", "duplicates", "quarantined")}
+        out[ch] = {"read": read, **parts, "balanced": read == sum(parts.values())}
+    return out
+
+
+ingest_assets = [crm, ingest]

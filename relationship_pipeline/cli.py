@@ -1,0 +1,169 @@
+"""``relationship-pipeline``: run the same Definitions the schedule runs, on any folder and dates.
+
+    relationship-pipeline run --data-dir DIR --warehouse URL --start YYYY-MM-DD --end YYYY-MM-DD
+    relationship-pipeline summary --warehouse URL [--as-of YYYY-MM-DD]
+
+Each chunk of days is one Dagster run (a single-run backfill of the ``daily_pipeline`` job),
+recorded in the instance at $DAGSTER_HOME when set, so the UI shows it. Exit status is 1 when a
+run fails or a blocking check fails, naming the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from relationship_pipeline.partitions import DEFAULT_START_DATE, START_DATE_ENV
+from relationship_pipeline.resources import CRM_SQL_URL_ENV, DATA_DIR_ENV, SCORING_JSON_ENV
+from relationship_pipeline.warehouse import WAREHOUSE_URL_ENV
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="relationship-pipeline", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="materialise every asset for a date range")
+    run.add_argument("--data-dir", required=True, type=Path, help="input folder (DESIGN.md layout)")
+    run.add_argument("--warehouse", help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or data/warehouse.sqlite)")
+    run.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
+    run.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD (inclusive)")
+    run.add_argument("--first-day", type=_day, help=f"first partition of the deployment (default ${START_DATE_ENV}, {DEFAULT_START_DATE}, or --start if earlier)")
+    run.add_argument("--chunk-days", type=int, default=0, help="days per run (default: the whole range in one run)")
+    run.add_argument("--scoring", type=Path, help="JSON file of ScoringConfig overrides")
+    run.add_argument("--crm-sql-url", help="read crm tables from this SQLAlchemy URL")
+    run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    summary = sub.add_parser("summary", help="print top/bottom accounts, alerts and the NRR correlation")
+    summary.add_argument("--warehouse", help="SQLAlchemy URL")
+    summary.add_argument("--as-of", type=_day, help="day to summarise (default: the latest scored day)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        return _summary(args.warehouse, args.as_of)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _configure_environment(args: argparse.Namespace) -> None:
+    """Point the resources at the user's folder/warehouse before the Definitions are imported."""
+    if not args.data_dir.is_dir():
+        raise FileNotFoundError(f"--data-dir {args.data_dir} is not a directory")
+    if args.end < args.start:
+        raise ValueError(f"--end {args.end} is before --start {args.start}")
+    if args.end >= date.today():
+        raise ValueError(f"--end {args.end} is not a complete day yet (today is {date.today()})")
+    os.environ[DATA_DIR_ENV] = str(args.data_dir.resolve())
+    if args.warehouse:
+        from relationship_pipeline.warehouse import Warehouse
+
+        Warehouse(args.warehouse)  # validates the URL early
+        os.environ[WAREHOUSE_URL_ENV] = args.warehouse
+    first = args.first_day or min(date.fromisoformat(os.environ.get(START_DATE_ENV) or DEFAULT_START_DATE), args.start)
+    if args.start < first:
+        raise ValueError(f"--start {args.start} is before the first partition {first}")
+    os.environ[START_DATE_ENV] = first.isoformat()
+    if args.scoring:
+        overrides = args.scoring.read_text()
+        from relationship_pipeline.config import ScoringConfig
+
+        ScoringConfig.from_mapping(json.loads(overrides))  # fail before any run on a bad config
+        os.environ[SCORING_JSON_ENV] = overrides
+    if args.crm_sql_url:
+        os.environ[CRM_SQL_URL_ENV] = args.crm_sql_url
+
+
+def _chunks(start: date, end: date, size: int) -> list[tuple[date, date]]:
+    if size <= 0:
+        return [(start, end)]
+    out, cursor = [], start
+    while cursor <= end:
+        stop = min(cursor + timedelta(days=size - 1), end)
+        out.append((cursor, stop))
+        cursor = stop + timedelta(days=1)
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    _configure_environment(args)
+    import dagster as dg
+
+    from relationship_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("daily_pipeline")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    blocking_keys = _blocking_check_keys()
+    chunks = _chunks(args.start, args.end, args.chunk_days)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    say(f"relationship-pipeline: {args.start}..{args.end} from {args.data_dir} in {len(chunks)} run(s)")
+    for i, (lo, hi) in enumerate(chunks, 1):
+        began = time.monotonic()
+        say(f"[{i}/{len(chunks)}] {lo}..{hi} running ...")
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={"dagster/asset_partition_range_start": lo.isoformat(), "dagster/asset_partition_range_end": hi.isoformat()},
+        )
+        failed_checks = [
+            e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"
+        ]
+        blocking = [e for e in failed_checks if e.asset_check_key in blocking_keys]
+        counts = _materialized_rows(result)
+        say(
+            f"[{i}/{len(chunks)}] {lo}..{hi} {'ok' if result.success and not blocking else 'FAILED'} "
+            f"in {time.monotonic() - began:.1f}s  " + "  ".join(f"{k}={v}" for k, v in counts.items())
+        )
+        for e in failed_checks:
+            print(f"  check failed: {e.asset_check_key.asset_key.to_user_string()}:{e.check_name}"
+                  f"{' (blocking)' if e in blocking else ''} — {e.description or ''}", file=sys.stderr)
+            for key, value in (e.metadata or {}).items():
+                text = getattr(value, "value", value)
+                if isinstance(text, str) and text.startswith("FAILED"):
+                    print(f"    {key}: {text}", file=sys.stderr)
+        if not result.success or blocking:
+            for event in result.all_events:
+                if event.is_step_failure:
+                    print(f"  step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+            print(f"error: run for {lo}..{hi} failed (run id {result.run_id})", file=sys.stderr)
+            return 1
+    return _summary(None, args.end)
+
+
+def _blocking_check_keys() -> set:
+    from relationship_pipeline.assets import all_assets
+
+    return {spec.key for asset in all_assets for spec in asset.check_specs if spec.blocking}
+
+
+def _materialized_rows(result) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        value = mat.metadata.get("dagster/row_count")
+        name = mat.asset_key.to_user_string()
+        if value is not None and name in ("interactions", "quarantine", "pair_strength", "alerts"):
+            rows[name] = rows.get(name, 0) + int(value.value)
+    return rows
+
+
+def _summary(warehouse_url: str | None, as_of: date | None) -> int:
+    from relationship_pipeline.report import summary_text
+    from relationship_pipeline.warehouse import Warehouse
+
+    print(summary_text(Warehouse(warehouse_url), as_of))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

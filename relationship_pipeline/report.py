@@ -1,0 +1,61 @@
+"""A short text summary of the warehouse: best and worst accounts, alerts, NRR correlation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from relationship_pipeline.warehouse import Warehouse
+
+TOP_N = 5
+
+
+def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
+    """What a person wants to see after a run, read back from the warehouse tables."""
+    day = as_of.isoformat() if as_of else warehouse.latest_partition_before("account_scores", "9999-12-31")
+    if day is None:
+        return "No account scores in the warehouse yet."
+    scores = warehouse.read("account_scores", [day])
+    names = warehouse.read("crm_accounts").set_index("account_id")["name"]
+    lines = [f"Account scores as of {day} ({len(scores)} accounts, warehouse {warehouse.url})"]
+    if scores.empty:
+        lines.append("  (no accounts scored on this day)")
+    else:
+        ranked = scores.assign(name=scores["account_id"].map(names)).sort_values(
+            ["relationship_depth_score", "engagement_score", "account_id"], ascending=[False, False, True]
+        )
+        lines.append(f"  Top {TOP_N} by relationship depth score:")
+        lines += [_score_line(r) for r in ranked.head(TOP_N).itertuples()]
+        lines.append(f"  Bottom {TOP_N}:")
+        lines += [_score_line(r) for r in ranked.tail(TOP_N).itertuples()]
+
+    alerts = warehouse.read("alerts", [day])
+    lines.append(f"Alerts on {day}: {len(alerts)}" + (" — " + ", ".join(f"{k} {v}" for k, v in alerts["kind"].value_counts().items()) if len(alerts) else ""))
+    lines += [f"  {a.kind:<18} {a.account_id:<10} {a.detail}" for a in alerts.head(8).itertuples()]
+
+    corr = warehouse.read("score_nrr_correlation", [day])
+    corr = corr[corr["segment"] == "all"]
+    lines.append("Score vs NRR over the following 12 months (Spearman):")
+    if corr.empty:
+        lines.append("  (not computed)")
+    for r in corr.itertuples():
+        if pd.isna(r.spearman_rho):
+            lines.append(f"  {r.score:<26} n={r.n:<4} — {r.note}")
+        else:
+            lines.append(
+                f"  {r.score:<26} n={r.n:<4} rho={r.spearman_rho:+.2f}  p={r.p_value:.3g}  95% CI [{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
+            )
+    quarantine = warehouse.read("quarantine", columns=["as_of", "reason"])
+    if len(quarantine):
+        codes = quarantine["reason"].str.split(":").str[0].value_counts()
+        lines.append(f"Quarantined input records: {len(quarantine)} — " + ", ".join(f"{k} {v}" for k, v in codes.items()))
+    return "\n".join(lines)
+
+
+def _score_line(r) -> str:
+    flag = " single-threaded" if r.single_threaded else ""
+    return (
+        f"    {r.account_id:<10} {str(r.name or '')[:24]:<24} depth {r.relationship_depth_score:5.1f}  "
+        f"engagement {r.engagement_score:6.3f}  stakeholders {r.engaged_stakeholders:>2}  internal {r.internal_people:>2}{flag}"
+    )

@@ -1,0 +1,69 @@
+"""Resources: where the input folder is, where the warehouse is, and the scoring configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.sources.crm import Crm, load_crm
+from relationship_pipeline.warehouse import Warehouse, default_warehouse_url, project_data_dir
+
+DATA_DIR_ENV = "RELATIONSHIP_PIPELINE_DATA_DIR"
+CRM_SQL_URL_ENV = "RELATIONSHIP_PIPELINE_CRM_SQL_URL"
+SCORING_JSON_ENV = "RELATIONSHIP_PIPELINE_SCORING_JSON"
+
+
+def default_data_dir() -> str:
+    """``$RELATIONSHIP_PIPELINE_DATA_DIR``, else the demo folder ``data/demo`` in the project."""
+    return os.environ.get(DATA_DIR_ENV) or str(project_data_dir() / "demo")
+
+
+class InputFolder(dg.ConfigurableResource):
+    """The user's input folder (DESIGN.md "The input folder"), optionally with the CRM in SQL."""
+
+    data_dir: str = ""
+    crm_sql_url: str = ""  # read crm tables from this SQLAlchemy URL instead of crm/*.csv
+    internal_domains: list[str] = []  # default: the domains of crm/team.csv addresses
+
+    def path(self) -> Path:
+        path = Path(self.data_dir or default_data_dir())
+        if not path.is_dir():
+            raise FileNotFoundError(
+                f"input folder {path} does not exist; set {DATA_DIR_ENV} or the input_folder resource's data_dir"
+            )
+        return path
+
+    def crm(self) -> Crm:
+        sql_url = self.crm_sql_url or os.environ.get(CRM_SQL_URL_ENV) or None
+        return load_crm(self.path(), sql_url=sql_url) if sql_url else load_crm(self.path())
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse, for assets that read history (previous snapshots, windows) directly."""
+
+    url: str = ""
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.url or default_warehouse_url())
+
+
+class ScoringSettings(dg.ConfigurableResource):
+    """Scoring configuration: a JSON object of ScoringConfig fields overriding the defaults."""
+
+    overrides_json: str = ""
+
+    def config(self) -> ScoringConfig:
+        raw = self.overrides_json or os.environ.get(SCORING_JSON_ENV, "")
+        if not raw:
+            return ScoringConfig()
+        try:
+            values = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"scoring overrides are not valid JSON: {exc}") from exc
+        if not isinstance(values, dict):
+            raise ValueError("scoring overrides must be a JSON object of ScoringConfig fields")
+        return ScoringConfig.from_mapping(values)

@@ -1,0 +1,277 @@
+"""Account scores: relationship depth (seed 000), engagement (seed 004), multi-threading, services (seed 002).
+
+Pure pandas, one vectorised pass per component, every weight from :class:`ScoringConfig`.
+
+Definitions (where the seeds leave room):
+
+* **End of the as_of day** is ``as_of + 1 day`` at 00:00 UTC; a touch's *days lapsed* is
+  ``(end_of_day - occurred_at)`` in fractional days, so a touch on the as_of day itself has
+  0 < days ≤ 1 and "within five days" means the as_of day and the four days before it.
+* **Engaged stakeholder**: a distinct external address on the account whose best pair score
+  (over all our people) is ≥ ``engaged_min_score``.
+* **Executive engaged**: an engaged stakeholder has a seniority in ``executive_seniorities``.
+* **Cross-functional**: engaged stakeholders span ≥ 2 distinct *known* functions (NA, empty and
+  ``"unknown"`` do not count); ``engaged_functions`` is that count.
+* **Recent meaningful interactions**: distinct externals on the account (any pair, engaged or
+  not) whose ``last_meaningful_at`` lies within ``recent_window_days`` of the end of as_of.
+* **Relationship Depth Score** = min(stakeholder + executive + cross-functional + recent
+  points, 100); the recent component is awarded once when at least one such interaction exists.
+* **Engagement** (seed 004): each distinct ``(interaction_id, account_id)`` touch counts once,
+  with weight = channel weight × recency weight. Channel weight: ``channel_weights[channel]``;
+  category ``bulk``/``mailing_list`` → ``channel_weights["bulk"]``; ``auto_reply``/``bounce`` →
+  channel weight × ``automated_email_weight``. Interactions whose pair weight is 0 on every pair
+  of the account (declined meetings, missed calls: pair strength gives them nothing) do not
+  count. Recency buckets are half-open on the left, ``(previous bound, bound]`` in days lapsed:
+  with the defaults ≤5 → .5, (5, 10] → .2, (10, 30] → .15, (30, 60] → .1, >60 → tail .05 —
+  the seed's "within 6–10 days" read as "more than 5 up to 10 days". Only touches with days
+  lapsed in (0, ``engagement_horizon_days``] count.
+  ``engagement_score = engagement_points / contacts`` where ``contacts`` (also the output
+  column) is the number of CRM contacts on the account, or — if the CRM lists none — the
+  distinct externals seen on the account (pairs or touches); 0 when both are 0.
+* **Internal people**: distinct internal addresses holding at least one engaged pair.
+* **Single-threaded**: the account has at least one engaged stakeholder and either exactly one
+  engaged stakeholder, or exactly one internal person carries all engaged pairs. An account with
+  no engaged stakeholder is *not* single-threaded (it has no thread at all; its depth score
+  says so).
+* **Key roles**: ``key_roles_covered`` = distinct ``key_roles`` held (``crm_role``) by engaged
+  stakeholders; ``key_roles_total`` = distinct key roles among the account's CRM contacts (united
+  with the covered ones, so ``key_roles_covered ≤ key_roles_total`` always holds).
+* **services_depth** (seed 002, services used ÷ clients, per account one client): distinct
+  services the account uses; 0 for accounts absent from a non-empty services table; NaN when
+  no services table is given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.schemas import ACCOUNT_SCORES, conform
+
+UNASSIGNED = "unassigned"
+SCORE_CAP = 100.0  # the Relationship Depth Score scale (seed 000: 0–100)
+BULK_CATEGORIES = ("bulk", "mailing_list")
+AUTOMATED_CATEGORIES = ("auto_reply", "bounce")
+UNKNOWN_VALUES = ("", "unknown")
+DAY = pd.Timedelta(days=1)
+
+
+def as_of_date(as_of: date | str) -> date:
+    """Accept a ``date``, ``datetime`` or ``YYYY-MM-DD`` string."""
+    if isinstance(as_of, datetime):
+        return as_of.date()
+    if isinstance(as_of, date):
+        return as_of
+    return pd.Timestamp(as_of).date()
+
+
+def end_of_day(as_of: date | str) -> pd.Timestamp:
+    """``as_of + 1 day`` at 00:00 UTC."""
+    return pd.Timestamp(as_of_date(as_of) + timedelta(days=1), tz="UTC")
+
+
+def days_lapsed(occurred_at: pd.Series, as_of: date | str) -> pd.Series:
+    """Fractional days from each timestamp to the end of the as_of day."""
+    return (end_of_day(as_of) - pd.to_datetime(occurred_at, utc=True)) / DAY
+
+
+def _str(s: pd.Series) -> pd.Series:
+    return s.astype("string")
+
+
+def known(s: pd.Series) -> pd.Series:
+    """True where a categorical attribute (function, seniority, role) carries a real value."""
+    s = _str(s).str.strip().str.lower()
+    return (s.notna() & ~s.isin(UNKNOWN_VALUES)).fillna(False).astype(bool)
+
+
+def _people_attrs(people: pd.DataFrame, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """address -> seniority, function, crm_role (people first, CRM contacts fill crm_role gaps)."""
+    cols = ["address", "seniority", "function", "crm_role"]
+    if people is None or people.empty:
+        attrs = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+    else:
+        attrs = people.loc[:, [c for c in cols if c in people.columns]].copy()
+        for c in cols:
+            if c not in attrs:
+                attrs[c] = pd.NA
+        attrs = attrs.astype("string").drop_duplicates("address")
+    if contacts is not None and not contacts.empty and "crm_role" in contacts:
+        c_roles = (
+            contacts.loc[:, ["address", "crm_role"]].astype("string").dropna(subset=["crm_role"])
+            .drop_duplicates("address").rename(columns={"crm_role": "_crm_role"})
+        )
+        attrs = attrs.merge(c_roles, on="address", how="outer")
+        attrs["crm_role"] = attrs["crm_role"].fillna(attrs.pop("_crm_role"))
+    for c in ("seniority", "function", "crm_role"):
+        attrs[c] = _str(attrs[c]).str.strip().str.lower()
+    return attrs
+
+
+def engaged_pairs(
+    pair_strength: pd.DataFrame, config: ScoringConfig, accounts: pd.Index | None = None
+) -> pd.DataFrame:
+    """Pairs with score ≥ ``engaged_min_score`` on real accounts (``unassigned`` excluded)."""
+    ps = pair_strength
+    keep = ps["account_id"].notna() & ps["account_id"].ne(UNASSIGNED).fillna(False)
+    if accounts is not None:
+        keep &= ps["account_id"].isin(accounts)
+    keep &= (ps["score"] >= config.engaged_min_score).fillna(False)
+    return ps.loc[keep.astype(bool)]
+
+
+def engaged_stakeholders(
+    pair_strength: pd.DataFrame, config: ScoringConfig, accounts: pd.Index | None = None
+) -> pd.DataFrame:
+    """One row per (account_id, external_address) whose best pair is engaged, with that best score."""
+    eng = engaged_pairs(pair_strength, config, accounts)
+    return (
+        eng.groupby(["account_id", "external_address"], as_index=False, observed=True)["score"].max()
+    )
+
+
+def _channel_weight(touches: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    weights = pd.Series(config.channel_weights, dtype="float64")
+    channel = _str(touches["channel"]).str.lower()
+    category = _str(touches["category"]).str.lower()
+    w = channel.map(weights).astype("float64").fillna(0.0)
+    w = w.where(~category.isin(BULK_CATEGORIES), config.channel_weights["bulk"])
+    w = w.where(~category.isin(AUTOMATED_CATEGORIES), w * config.automated_email_weight)
+    return w
+
+
+def recency_weight(days: pd.Series | np.ndarray, config: ScoringConfig) -> np.ndarray:
+    """Seed 004 "depth by time lapsed": bucket ``(previous bound, bound]`` → weight, else tail."""
+    bounds = np.array([d for d, _ in config.recency_weights], dtype="float64")
+    values = np.array([w for _, w in config.recency_weights] + [config.recency_tail_weight], dtype="float64")
+    idx = np.searchsorted(bounds, np.asarray(days, dtype="float64"), side="left")
+    return values[idx]
+
+
+def engagement_points(
+    as_of: date | str, touches: pd.DataFrame, config: ScoringConfig, accounts: pd.Index | None = None
+) -> pd.Series:
+    """Σ channel weight × recency weight per account over distinct (interaction_id, account_id)."""
+    if touches is None or touches.empty:
+        return pd.Series(dtype="float64", name="engagement_points")
+    t = touches.loc[touches["account_id"].notna() & touches["account_id"].ne(UNASSIGNED).fillna(False)]
+    if accounts is not None:
+        t = t.loc[t["account_id"].isin(accounts)]
+    days = days_lapsed(t["occurred_at"], as_of)
+    t = t.loc[((days > 0) & (days <= config.engagement_horizon_days)).fillna(False)]
+    if t.empty:
+        return pd.Series(dtype="float64", name="engagement_points")
+    # Drop interactions that count nothing on every pair of the account (declined, missed).
+    w = t["weight"].astype("float64").fillna(1.0) if "weight" in t else pd.Series(1.0, index=t.index)
+    live = w.groupby([t["interaction_id"], t["account_id"]]).transform("max") > 0
+    t = t.loc[live].drop_duplicates(["interaction_id", "account_id"])
+    if t.empty:
+        return pd.Series(dtype="float64", name="engagement_points")
+    pts = _channel_weight(t, config) * recency_weight(days_lapsed(t["occurred_at"], as_of), config)
+    return pts.groupby(t["account_id"]).sum().rename("engagement_points")
+
+
+def account_scores(
+    as_of: date,
+    pair_strength: pd.DataFrame,
+    people: pd.DataFrame,
+    accounts: pd.DataFrame,
+    contacts: pd.DataFrame,
+    touches: pd.DataFrame,
+    services: pd.DataFrame | None,
+    config: ScoringConfig,
+) -> pd.DataFrame:
+    """ACCOUNT_SCORES for ``as_of``: one row per CRM account (``unassigned`` excluded)."""
+    as_of = as_of_date(as_of)
+    acc_ids = pd.Index(
+        _str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id"
+    )
+    acc_ids = acc_ids[acc_ids != UNASSIGNED]
+    out = pd.DataFrame(index=acc_ids)
+
+    ps = pair_strength.loc[pair_strength["account_id"].isin(acc_ids)]
+    attrs = _people_attrs(people, contacts)
+
+    # --- engaged stakeholders and their attributes -------------------------------------------
+    es = engaged_stakeholders(ps, config, acc_ids).merge(
+        attrs.rename(columns={"address": "external_address"}), on="external_address", how="left"
+    )
+    g = es.groupby("account_id")
+    out["engaged_stakeholders"] = g["external_address"].nunique()
+    out["executive_engaged"] = es["seniority"].isin(config.executive_seniorities).groupby(es["account_id"]).any()
+    fn = es.loc[known(es["function"])]
+    out["engaged_functions"] = fn.groupby("account_id")["function"].nunique()
+    kr = es.loc[es["crm_role"].isin(config.key_roles)]
+    out["key_roles_covered"] = kr.groupby("account_id")["crm_role"].nunique()
+
+    eng = engaged_pairs(ps, config, acc_ids)
+    out["internal_people"] = eng.groupby("account_id")["internal_address"].nunique()
+
+    # --- recent meaningful interactions ------------------------------------------------------
+    lm = ps.loc[ps["last_meaningful_at"].notna()]
+    lm_days = days_lapsed(lm["last_meaningful_at"], as_of)
+    recent = lm.loc[((lm_days > 0) & (lm_days <= config.recent_window_days)).fillna(False)]
+    out["recent_meaningful_interactions"] = recent.groupby("account_id")["external_address"].nunique()
+
+    out["strength_total"] = ps.groupby("account_id")["strength"].sum()
+
+    # --- contacts and key roles among CRM contacts --------------------------------------------
+    c = contacts.loc[contacts["account_id"].isin(acc_ids)] if contacts is not None else None
+    roles = [kr.loc[:, ["account_id", "crm_role"]]]
+    if c is not None and not c.empty:
+        crm_contacts = c.groupby("account_id")["address"].nunique()
+        c_roles = _str(c["crm_role"]).str.strip().str.lower()
+        roles.append(pd.DataFrame({"account_id": c["account_id"], "crm_role": c_roles}))
+    else:
+        crm_contacts = pd.Series(dtype="int64")
+    roles = pd.concat(roles)
+    roles = roles.loc[roles["crm_role"].isin(config.key_roles)]
+    out["key_roles_total"] = roles.groupby("account_id")["crm_role"].nunique()
+    seen = [ps[["account_id", "external_address"]]]
+    if touches is not None and not touches.empty:
+        seen.append(touches.loc[touches["account_id"].isin(acc_ids), ["account_id", "external_address"]])
+    seen_n = pd.concat(seen).dropna().groupby("account_id")["external_address"].nunique()
+    crm_n = crm_contacts.reindex(acc_ids).fillna(0)
+    out["contacts"] = crm_n.where(crm_n > 0, seen_n.reindex(acc_ids).fillna(0))
+
+    # --- engagement ----------------------------------------------------------------------------
+    out["engagement_points"] = engagement_points(as_of, touches, config, acc_ids)
+
+    # --- services depth -----------------------------------------------------------------------
+    if services is None or services.empty:
+        out["services_depth"] = np.nan
+    else:
+        sv = services.loc[services["service"].notna()]
+        out["services_depth"] = sv.groupby("account_id")["service"].nunique()
+        out["services_depth"] = out["services_depth"].fillna(0.0)
+
+    # --- fill and derive ------------------------------------------------------------------------
+    for col in ("engaged_stakeholders", "engaged_functions", "key_roles_covered", "internal_people",
+                "recent_meaningful_interactions", "key_roles_total", "contacts"):
+        out[col] = out[col].fillna(0).astype("int64")
+    for col in ("strength_total", "engagement_points"):
+        out[col] = out[col].astype("float64").fillna(0.0)
+    out["executive_engaged"] = out["executive_engaged"].astype("boolean").fillna(False).astype(bool)
+    out["cross_functional"] = out["engaged_functions"] >= 2
+    out["single_threaded"] = (out["engaged_stakeholders"] >= 1) & (
+        (out["engaged_stakeholders"] == 1) | (out["internal_people"] == 1)
+    )
+    out["engagement_score"] = (out["engagement_points"] / out["contacts"].where(out["contacts"] > 0)).fillna(0.0)
+
+    out["stakeholder_points"] = config.points_per_stakeholder * out["engaged_stakeholders"].astype("float64")
+    out["executive_points"] = config.executive_points * out["executive_engaged"].astype("float64")
+    out["cross_functional_points"] = config.cross_functional_points * out["cross_functional"].astype("float64")
+    out["recent_interaction_points"] = config.recent_interaction_points * (
+        out["recent_meaningful_interactions"] >= 1
+    ).astype("float64")
+    out["relationship_depth_score"] = (
+        out["stakeholder_points"] + out["executive_points"] + out["cross_functional_points"]
+        + out["recent_interaction_points"]
+    ).clip(upper=SCORE_CAP)
+
+    out["as_of"] = as_of.isoformat()
+    out = out.reset_index().sort_values("account_id")
+    return conform(out, ACCOUNT_SCORES)

@@ -1,0 +1,686 @@
+"""Meetings from calendar exports: iCalendar (``*.ics``) and CSV (``*.csv``) under ``meetings/``.
+
+One interaction per meeting occurrence; one participant row per organizer / attendee.
+
+iCalendar
+    VEVENTs in any time form: ``TZID`` (IANA, Windows or a VTIMEZONE in the file), UTC, floating
+    (read as UTC) and all-day (``occurred_at`` = the date at 00:00 UTC, ``duration_s`` = 86400 ×
+    days). A series (RRULE / RDATE) is expanded with ``recurring_ical_events`` to the occurrences
+    *starting* in ``[window_start, window_end)``, honouring EXDATE and RECURRENCE-ID overrides; a
+    non-recurring event is returned whatever its date (the caller filters by day), and so is an
+    override whose series is not in the file.
+
+    ``interaction_id`` = ``"mt_" + sha1(UID + start)[:20]`` with ``start`` the occurrence's
+    *original* start in UTC (``%Y-%m-%dT%H:%M:%SZ``): RECURRENCE-ID for an occurrence of a series,
+    DTSTART otherwise. Keying on RECURRENCE-ID keeps an occurrence's id when it is rescheduled.
+
+CSV
+    ``meeting_id, start, organizer, attendees`` (required) and ``end, status`` (optional);
+    attendees ``;``-separated, each ``addr`` or ``Name <addr>``; ISO 8601 times (naive = UTC;
+    a bare date is an all-day meeting).
+
+Counts (``meeting.*``; ``read = interactions + duplicates + quarantined``)
+    ``read`` counts *records*: each non-recurring VEVENT, each occurrence of a series inside the
+    window (not the series itself), each VEVENT or series that was quarantined, each CSV data row,
+    and each file quarantined as a whole (one record). ``duplicates`` are records whose id was
+    already produced (the same meeting in two calendars); the copy with the highest SEQUENCE is
+    kept and carries the count. ``files`` counts the files looked at.
+
+Quarantine reason codes
+    ``bad_ics`` (file is not parseable iCalendar, or has unclosed VEVENTs), ``bad_csv`` (file is
+    not readable CSV), ``missing_columns``, ``bad_row`` (CSV row with more fields than the header),
+    ``missing_uid``, ``missing_dtstart``, ``bad_date``, ``bad_time`` (end before start, date/time
+    mix), ``bad_duration``, ``bad_timezone`` (TZID neither known nor defined in the file),
+    ``bad_status``, ``bad_recurrence`` (series that cannot be expanded), ``too_many_occurrences``,
+    ``bad_address``, ``parse_error`` (anything unexpected; the exception is named).
+
+The small CSV / time / address helpers at the bottom are shared by the other tabular parsers.
+"""
+
+from __future__ import annotations
+
+import csv
+import email.utils
+import hashlib
+import io
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import icalendar
+import recurring_ical_events
+
+from relationship_pipeline.sources.batch import ParsedBatch, quarantine_row
+
+CHANNEL = "meeting"
+ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
+CSV_SUFFIXES = (".csv",)
+
+CSV_REQUIRED = ("meeting_id", "start", "organizer", "attendees")
+CSV_OPTIONAL = ("end", "status")
+
+MEETING_STATUSES = {
+    "confirmed": "confirmed",
+    "tentative": "tentative",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "": "confirmed",  # RFC 5545: no STATUS means an ordinary (confirmed) event
+}
+PARTSTATS = {
+    "accepted": "accepted",
+    "declined": "declined",
+    "tentative": "tentative",
+    "needs-action": "needs_action",
+    "needs_action": "needs_action",
+    "delegated": "delegated",
+}
+# Rooms and equipment booked as attendees are not people.
+NON_PERSON_CUTYPES = {"ROOM", "RESOURCE"}
+
+# A guard against rules such as FREQ=SECONDLY over a long window.
+MAX_OCCURRENCES_PER_SERIES = 10_000
+# Timestamps outside this range are typos (and do not fit datetime64[ns]).
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+_SECONDS_PER_DAY = 86_400.0
+
+
+def parse_meetings(meetings_dir: Path, data_dir: Path, window_start: datetime, window_end: datetime) -> ParsedBatch:
+    """Parse every ``*.ics`` and ``*.csv`` file under ``meetings_dir`` (recursively, sorted).
+
+    Series are expanded to occurrences starting in ``[window_start, window_end)`` (naive = UTC).
+    Bad input never raises: a file or record that cannot be used is quarantined with a reason.
+    """
+    meetings_dir, data_dir = Path(meetings_dir), Path(data_dir)
+    window = (to_utc(window_start), to_utc(window_end))
+    acc = _Accumulator()
+    for path in _files(meetings_dir, ICS_SUFFIXES + CSV_SUFFIXES):
+        source = relative_source(path, data_dir)
+        acc.counts["meeting.files"] += 1
+        try:
+            if path.suffix.lower() in CSV_SUFFIXES:
+                _parse_csv_file(path, source, acc)
+            else:
+                _parse_ics_file(path, source, window, acc)
+        except Exception as exc:  # last resort: a parser bug must not stop the other files
+            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", _read_excerpt(path))
+    return acc.batch()
+
+
+# --------------------------------------------------------------------------------------------
+# Accumulating records, dedup and counts
+
+
+@dataclass
+class _Meeting:
+    interaction: dict
+    participants: list[dict]
+    sequence: int = 0
+
+
+@dataclass
+class _Accumulator:
+    meetings: dict[str, _Meeting] = field(default_factory=dict)
+    quarantined: list[dict] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, meeting: _Meeting) -> None:
+        self.counts["meeting.read"] += 1
+        iid = meeting.interaction["interaction_id"]
+        kept = self.meetings.get(iid)
+        if kept is None:
+            self.meetings[iid] = meeting
+            return
+        self.counts["meeting.duplicates"] += 1
+        dups = kept.interaction["duplicates"] + 1
+        if meeting.sequence > kept.sequence:  # a later revision of the same meeting wins
+            self.meetings[iid] = kept = meeting
+        kept.interaction["duplicates"] = dups
+
+    def quarantine(self, source: str, location: str, reason: str, raw: object = "", occurred_at=None) -> None:
+        self.counts["meeting.read"] += 1
+        self.counts["meeting.quarantined"] += 1
+        self.quarantined.append(quarantine_row(source, location, CHANNEL, reason, raw, occurred_at))
+
+    def batch(self) -> ParsedBatch:
+        self.counts["meeting.interactions"] = len(self.meetings)
+        for key in ("meeting.read", "meeting.duplicates", "meeting.quarantined", "meeting.files"):
+            self.counts[key] += 0
+        return ParsedBatch.from_records(
+            [m.interaction for m in self.meetings.values()],
+            [p for m in self.meetings.values() for p in m.participants],
+            self.quarantined,
+            self.counts,
+        )
+
+
+def meeting_id(uid: str, start_utc: datetime) -> str:
+    """Stable interaction id of one meeting occurrence: ``mt_`` + sha1(UID + UTC start)[:20]."""
+    key = uid + start_utc.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "mt_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+
+def _meeting(
+    *, uid: str, key_start: datetime, start: datetime, duration_s: float, status: str, source: str,
+    participants: list[dict], sequence: int = 0,
+) -> _Meeting:
+    iid = meeting_id(uid, key_start)
+    for p in participants:
+        p["interaction_id"] = iid
+    return _Meeting(
+        interaction={
+            "interaction_id": iid,
+            "channel": CHANNEL,
+            "occurred_at": start,
+            "duration_s": duration_s,
+            "source": source,
+            "thread_id": uid,
+            "category": "direct",
+            "status": status,
+            "duplicates": 0,
+        },
+        participants=participants,
+        sequence=sequence,
+    )
+
+
+def _people(organizer: dict | None, attendees: Iterable[dict]) -> list[dict]:
+    """Organizer first; an address appears once (the organizer wins over its attendee entry)."""
+    out, seen = [], set()
+    for p in ([organizer] if organizer else []) + list(attendees):
+        if p["address"] and p["address"] not in seen:
+            seen.add(p["address"])
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# iCalendar
+
+
+class _BadEvent(ValueError):
+    """A VEVENT that cannot be used; the message is the quarantine reason."""
+
+
+def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], acc: _Accumulator) -> None:
+    data = path.read_bytes()
+    if not data.strip():
+        acc.quarantine(source, "file", "bad_ics: file is empty", data)
+        return
+    try:
+        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+    except Exception as exc:
+        acc.quarantine(source, "file", f"bad_ics: not parseable iCalendar ({exc})", data)
+        return
+    if not calendars:
+        acc.quarantine(source, "file", "bad_ics: no complete VCALENDAR (truncated or not iCalendar)", data)
+        return
+
+    events: list[tuple[int, Any, bool]] = []  # (1-based index in file, VEVENT, calendar says CANCEL)
+    for cal in calendars:
+        cancel = str(cal.get("METHOD", "")).strip().upper() == "CANCEL"
+        for ev in cal.walk("VEVENT"):
+            events.append((len(events) + 1, ev, cancel))
+    opened = len(re.findall(rb"(?im)^BEGIN:VEVENT[ \t]*\r?$", data))
+    if opened > len(events):
+        acc.quarantine(source, "file", f"bad_ics: {opened - len(events)} VEVENT(s) never closed (truncated file?)", data)
+
+    timezones = [tz for cal in calendars for tz in cal.walk("VTIMEZONE")]
+    series: dict[str, list[tuple[int, Any, bool]]] = {}
+    for n, ev, cancel in events:
+        uid = _text(ev.get("UID"))
+        try:
+            _check_event(ev, n, uid)
+        except _BadEvent as exc:
+            acc.quarantine(source, f"UID {uid}" if uid else f"event {n}", str(exc), _ical_excerpt(ev), _start_or_none(ev))
+            continue
+        series.setdefault(uid, []).append((n, ev, cancel))
+
+    for uid, comps in series.items():
+        masters = [c for c in comps if _is_recurring(c[1]) and "RECURRENCE-ID" not in c[1]]
+        if not masters:  # single events, and overrides whose series is not in this file
+            for _, ev, cancel in comps:
+                _add_single(ev, uid, cancel, source, acc)
+            continue
+        try:
+            _add_series(uid, comps, timezones, window, source, acc)
+        except _BadEvent as exc:
+            acc.quarantine(source, f"UID {uid}", str(exc), _ical_excerpt(masters[0][1]), _start_or_none(masters[0][1]))
+        except Exception as exc:
+            acc.quarantine(
+                source, f"UID {uid}", f"bad_recurrence: cannot expand the series ({type(exc).__name__}: {exc})",
+                _ical_excerpt(masters[0][1]), _start_or_none(masters[0][1]),
+            )
+
+
+def _check_event(ev, n: int, uid: str) -> None:
+    """Raise :class:`_BadEvent` for a VEVENT that cannot become an interaction."""
+    if not uid:
+        raise _BadEvent(f"missing_uid: event {n} has no UID")
+    if "DTSTART" not in ev:
+        raise _BadEvent(f"missing_dtstart: UID {uid} has no DTSTART")
+    start = _prop_dt(ev, "DTSTART")
+    for name in ("DTEND", "RECURRENCE-ID"):
+        if name in ev:
+            _prop_dt(ev, name)
+    if "DTEND" in ev:
+        end = _prop_dt(ev, "DTEND")
+        if isinstance(start, datetime) != isinstance(end, datetime):
+            raise _BadEvent(f"bad_time: DTSTART {_raw(ev, 'DTSTART')!r} and DTEND {_raw(ev, 'DTEND')!r} mix a date and a date-time")
+        if to_utc(end) < to_utc(start):
+            raise _BadEvent(f"bad_time: DTEND {_raw(ev, 'DTEND')!r} is before DTSTART {_raw(ev, 'DTSTART')!r}")
+    elif "DURATION" in ev:
+        try:
+            duration = ev["DURATION"].dt
+        except Exception:
+            raise _BadEvent(f"bad_duration: DURATION {_raw(ev, 'DURATION')!r} is not a duration") from None
+        if not isinstance(duration, timedelta) or duration < timedelta(0):
+            raise _BadEvent(f"bad_duration: DURATION {_raw(ev, 'DURATION')!r} is negative or not a duration")
+    _status(ev, False)
+    if not _is_recurring(ev):
+        _check_year(to_utc(start), "DTSTART", _raw(ev, "DTSTART"))
+
+
+def _prop_dt(ev, name: str) -> date | datetime:
+    raw = _raw(ev, name)
+    try:
+        value = ev[name].dt
+    except Exception:
+        raise _BadEvent(f"bad_date: {name} {raw!r} is not a date") from None
+    if isinstance(value, time) or not isinstance(value, date):
+        raise _BadEvent(f"bad_date: {name} {raw!r} is not a date")
+    tzid = _param(ev[name], "TZID")
+    if tzid and isinstance(value, datetime) and value.tzinfo is None:
+        raise _BadEvent(f"bad_timezone: {name} TZID {tzid!r} is neither a known zone nor defined in the file")
+    return value
+
+
+def _check_year(ts: datetime, name: str, raw: str) -> None:
+    if not MIN_YEAR <= ts.year <= MAX_YEAR:
+        raise _BadEvent(f"bad_date: {name} {raw!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+
+
+def _is_recurring(ev) -> bool:
+    return "RRULE" in ev or "RDATE" in ev
+
+
+def _add_single(ev, uid: str, cancel: bool, source: str, acc: _Accumulator) -> None:
+    start = ev["DTSTART"].dt
+    start_utc = to_utc(start)
+    end = ev["DTEND"].dt if "DTEND" in ev else (start + ev["DURATION"].dt if "DURATION" in ev else None)
+    key = ev["RECURRENCE-ID"].dt if "RECURRENCE-ID" in ev else start
+    acc.add(
+        _meeting(
+            uid=uid, key_start=to_utc(key), start=start_utc, duration_s=_duration_s(start, end), status=_status(ev, cancel),
+            source=source, participants=_ics_participants(ev), sequence=_sequence(ev),
+        )
+    )
+
+
+def _add_series(uid, comps, timezones, window, source: str, acc: _Accumulator) -> None:
+    window_start, window_end = window
+    cal = icalendar.Calendar()
+    for tz in timezones:
+        cal.add_component(tz)
+    overrides: dict[datetime, Any] = {}
+    cancel = False
+    for _, ev, ev_cancel in comps:
+        cal.add_component(ev)
+        cancel = cancel or ev_cancel
+        if "RECURRENCE-ID" in ev:
+            overrides[to_utc(ev["RECURRENCE-ID"].dt)] = ev
+    masters = [ev for _, ev, _ in comps if "RECURRENCE-ID" not in ev]
+    master_has_end = any("DTEND" in m or "DURATION" in m for m in masters)
+
+    # Widen the query by a day each side (floating times are compared in local time by the
+    # library), then keep exactly the occurrences whose UTC start is in the window.
+    query = recurring_ical_events.of(cal, keep_recurrence_attributes=True)
+    found: list[_Meeting] = []
+    for occ in query.after(window_start - timedelta(days=1)):
+        start = occ["DTSTART"].dt
+        start_utc = to_utc(start)
+        if start_utc >= window_end + timedelta(days=1):
+            break
+        if not window_start <= start_utc < window_end:
+            continue
+        rid = occ["RECURRENCE-ID"].dt if "RECURRENCE-ID" in occ else start
+        source_ev = overrides.get(to_utc(rid))
+        has_end = ("DTEND" in source_ev or "DURATION" in source_ev) if source_ev is not None else master_has_end
+        end = occ["DTEND"].dt if has_end and "DTEND" in occ else None
+        if has_end and end is None and "DURATION" in occ:
+            end = start + occ["DURATION"].dt
+        found.append(
+            _meeting(
+                uid=uid, key_start=to_utc(rid), start=start_utc, duration_s=_duration_s(start, end),
+                status=_status(occ, cancel), source=source, participants=_ics_participants(occ), sequence=_sequence(occ),
+            )
+        )
+        if len(found) > MAX_OCCURRENCES_PER_SERIES:
+            raise _BadEvent(
+                f"too_many_occurrences: the series has more than {MAX_OCCURRENCES_PER_SERIES} occurrences in the window"
+            )
+    for m in found:
+        acc.add(m)
+
+
+def _duration_s(start: date | datetime, end: date | datetime | None) -> float:
+    if end is None:
+        return _SECONDS_PER_DAY if not isinstance(start, datetime) else math.nan
+    return float((to_utc(end) - to_utc(start)).total_seconds())
+
+
+def _status(ev, cancel: bool) -> str:
+    raw = _text(ev.get("STATUS")).lower()
+    if raw not in MEETING_STATUSES:
+        raise _BadEvent(f"bad_status: STATUS {raw.upper()!r} is not CONFIRMED, TENTATIVE or CANCELLED")
+    return "cancelled" if cancel else MEETING_STATUSES[raw]
+
+
+def _sequence(ev) -> int:
+    try:
+        return int(str(ev.get("SEQUENCE", 0)).strip())
+    except (TypeError, ValueError):
+        return 0
+
+
+def _ics_participants(ev) -> list[dict]:
+    organizer = None
+    if "ORGANIZER" in ev:
+        org = ev["ORGANIZER"]
+        organizer = _participant(org, role="organizer", response="accepted")
+    attendees = ev.get("ATTENDEE", [])
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    people = []
+    for att in attendees:
+        if (_param(att, "CUTYPE") or "").upper() in NON_PERSON_CUTYPES:
+            continue
+        partstat = (_param(att, "PARTSTAT") or "").strip().lower()
+        people.append(_participant(att, role="attendee", response=PARTSTATS.get(partstat)))
+    return _people(organizer, people)
+
+
+def _participant(value, *, role: str, response: str | None) -> dict:
+    return {
+        "address": _cal_address(value),
+        "name": (_param(value, "CN") or "").strip().strip('"') or None,
+        "role": role,
+        "response": response,
+    }
+
+
+def _cal_address(value) -> str:
+    text = str(value).strip()
+    if text.lower().startswith("mailto:"):
+        text = text[len("mailto:"):]
+    return text.strip().lower()
+
+
+def _param(value, name: str) -> str | None:
+    params = getattr(value, "params", None)
+    if not params:
+        return None
+    got = params.get(name)
+    if isinstance(got, list):
+        got = got[0] if got else None
+    return None if got is None else str(got)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip()
+
+
+def _raw(ev, name: str) -> str:
+    """The property's value as written in the file (for reasons)."""
+    try:
+        line = ev[name].to_ical()
+        return line.decode("utf-8", "replace") if isinstance(line, bytes) else str(line)
+    except Exception:
+        return str(ev.get(name, ""))
+
+
+def _ical_excerpt(ev) -> str:
+    try:
+        return ev.to_ical().decode("utf-8", "replace")
+    except Exception:
+        return str(ev)
+
+
+def _start_or_none(ev) -> datetime | None:
+    try:
+        start = to_utc(ev["DTSTART"].dt)
+        return start if MIN_YEAR <= start.year <= MAX_YEAR else None
+    except Exception:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+
+
+def _parse_csv_file(path: Path, source: str, acc: _Accumulator) -> None:
+    try:
+        header, records = read_csv_records(path)
+    except CsvFileError as exc:
+        acc.quarantine(source, "file", f"bad_csv: {exc}", _read_excerpt(path))
+        return
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        acc.quarantine(
+            source, "file", f"missing_columns: {', '.join(missing)} (header has {', '.join(header) or 'nothing'})",
+            _read_excerpt(path),
+        )
+        return
+    for rec in records:
+        location = f"line {rec.line}"
+        if rec.error:
+            acc.quarantine(source, location, f"bad_row: {rec.error}", rec.raw)
+            continue
+        row = rec.values
+        try:
+            meeting = _csv_meeting(row, source)
+        except _BadRow as exc:
+            acc.quarantine(source, location, str(exc), rec.raw, exc.occurred_at)
+            continue
+        acc.add(meeting)
+
+
+class _BadRow(ValueError):
+    def __init__(self, reason: str, occurred_at: datetime | None = None):
+        super().__init__(reason)
+        self.occurred_at = occurred_at
+
+
+def _csv_meeting(row: dict[str, str], source: str) -> _Meeting:
+    uid = row.get("meeting_id", "").strip()
+    if not uid:
+        raise _BadRow("missing_uid: meeting_id is empty")
+    raw_start = row.get("start", "").strip()
+    if not raw_start:
+        raise _BadRow("missing_dtstart: start is empty")
+    try:
+        start, all_day = parse_utc_timestamp(raw_start)
+    except ValueError as exc:
+        raise _BadRow(f"bad_date: start {raw_start!r} is not a date ({exc})") from None
+    raw_end = row.get("end", "").strip()
+    if raw_end:
+        try:
+            end, _ = parse_utc_timestamp(raw_end)
+        except ValueError as exc:
+            raise _BadRow(f"bad_date: end {raw_end!r} is not a date ({exc})", start) from None
+        if end < start:
+            raise _BadRow(f"bad_time: end {raw_end!r} is before start {raw_start!r}", start)
+        duration = (end - start).total_seconds()
+    else:
+        duration = _SECONDS_PER_DAY if all_day else math.nan
+    raw_status = row.get("status", "").strip().lower()
+    if raw_status not in MEETING_STATUSES:
+        raise _BadRow(f"bad_status: status {raw_status!r} is not confirmed, tentative or cancelled", start)
+
+    organizer = None
+    if row.get("organizer", "").strip():
+        name, addr = parse_address(row["organizer"])
+        if addr is None:
+            raise _BadRow(f"bad_address: organizer {row['organizer'].strip()!r} is not an email address", start)
+        organizer = {"address": addr, "name": name, "role": "organizer", "response": "accepted"}
+    attendees = []
+    for token in split_list(row.get("attendees", "")):
+        name, addr = parse_address(token)
+        if addr is None:
+            raise _BadRow(f"bad_address: attendee {token!r} is not an email address", start)
+        attendees.append({"address": addr, "name": name, "role": "attendee", "response": None})
+    return _meeting(
+        uid=uid, key_start=start, start=start, duration_s=float(duration), status=MEETING_STATUSES[raw_status],
+        source=source, participants=_people(organizer, attendees),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers shared by the tabular parsers (calls, CRM)
+
+
+class CsvFileError(ValueError):
+    """A file that cannot be read as CSV at all."""
+
+
+@dataclass
+class CsvRecord:
+    line: int  # first physical line of the record, 1-based, header = line 1
+    values: dict[str, str]  # normalised column name -> stripped-free raw cell ('' when absent)
+    raw: str  # the record's text as in the file
+    error: str | None = None  # set when the record does not fit the header
+
+
+def read_csv_records(path: Path) -> tuple[list[str], list[CsvRecord]]:
+    """Header (stripped, lower-cased) and the data records of a CSV file, with line numbers.
+
+    UTF-8 (with or without BOM), falling back to Latin-1. Blank records are left out. A row with
+    more fields than the header gets ``error`` set; a shorter row is padded with ''.
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(lines)
+    try:
+        header_row = next(reader, None)
+        if header_row is None:
+            raise CsvFileError("file is empty")
+        header = [h.strip().lower() for h in header_row]
+        records = []
+        previous = reader.line_num
+        for row in reader:
+            first, previous = previous + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            raw = "".join(lines[first - 1 : previous])
+            error = None
+            if len(row) > len(header):
+                error = f"{len(row)} fields but the header has {len(header)}"
+            row = row + [""] * (len(header) - len(row))
+            values = {}
+            for col, cell in zip(header, row):
+                values.setdefault(col, cell)
+            records.append(CsvRecord(first, values, raw, error))
+    except csv.Error as exc:
+        raise CsvFileError(f"line {reader.line_num}: {exc}") from None
+    return header, records
+
+
+def relative_source(path: Path, data_dir: Path) -> str:
+    """``path`` relative to the data dir, posix style (the ``source`` column)."""
+    try:
+        return Path(path).resolve().relative_to(Path(data_dir).resolve()).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, data_dir)).as_posix()
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_utc_timestamp(text: str) -> tuple[datetime, bool]:
+    """``(UTC datetime, is_date_only)`` from ISO 8601 (naive = UTC) or RFC 2822 text.
+
+    A bare ``YYYY-MM-DD`` is midnight UTC with ``is_date_only`` true. Raises ``ValueError``
+    with a short reason; years outside 1900–2199 are rejected as typos.
+    """
+    s = str(text).strip()
+    if not s:
+        raise ValueError("empty")
+    date_only = bool(_DATE_ONLY.match(s))
+    try:
+        ts = datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "zZ" and len(s) > 1 else s)
+    except ValueError:
+        try:
+            ts = email.utils.parsedate_to_datetime(s)
+        except (TypeError, ValueError, IndexError):
+            ts = None
+        if ts is None:
+            raise ValueError("not ISO 8601 or RFC 2822") from None
+    ts = to_utc(ts)
+    if not MIN_YEAR <= ts.year <= MAX_YEAR:
+        raise ValueError(f"year {ts.year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return ts, date_only
+
+
+def to_utc(value: date | datetime) -> datetime:
+    """A tz-aware UTC datetime: dates are midnight UTC, naive (floating) times are read as UTC."""
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+_EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+$")
+
+
+def normalise_address(text: str) -> str | None:
+    """Lower-cased addr-spec, ``mailto:`` and brackets stripped; ``None`` if not an address."""
+    s = str(text).strip().strip("<>").strip()
+    if s.lower().startswith("mailto:"):
+        s = s[len("mailto:"):].strip()
+    s = s.lower()
+    return s if _EMAIL.match(s) else None
+
+
+def parse_address(text: str) -> tuple[str | None, str | None]:
+    """``(display name or None, normalised address or None)`` from ``addr`` or ``Name <addr>``."""
+    s = str(text).strip()
+    name, addr = email.utils.parseaddr(s)
+    address = normalise_address(addr) if addr else None
+    if address is None:
+        return None, normalise_address(s)
+    return (name.strip() or None), address
+
+
+def split_list(text: str) -> list[str]:
+    """Non-empty stripped items of a ``;``-separated list."""
+    return [t.strip() for t in str(text or "").split(";") if t.strip()]
+
+
+def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def _read_excerpt(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(400)
+    except OSError:
+        return b""

@@ -1,0 +1,151 @@
+"""The warehouse: one SQLAlchemy URL, one table per asset, partitions replaced atomically.
+
+Plain SQLAlchemy + pandas (no Dagster) so the IO manager, the CLI, tests and downstream jobs all
+read and write tables the same way. Partitioned tables carry an ``as_of`` column (``YYYY-MM-DD``);
+writing a set of partitions deletes exactly those partitions' rows and inserts the new ones in one
+transaction, so a re-run never duplicates and a failed write leaves the old rows in place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from relationship_pipeline.schemas import TABLES, UTC_TS, conform, empty_frame
+
+WAREHOUSE_URL_ENV = "RELATIONSHIP_PIPELINE_WAREHOUSE_URL"
+PARTITION_COLUMN = "as_of"
+
+
+def project_data_dir() -> Path:
+    """The git-ignored ``data/`` folder beside pyproject.toml (or under the working directory)."""
+    root = Path(__file__).resolve().parents[1]
+    base = root if (root / "pyproject.toml").exists() else Path.cwd()
+    return base / "data"
+
+
+def default_warehouse_url() -> str:
+    """``$RELATIONSHIP_PIPELINE_WAREHOUSE_URL``, else a SQLite file in the project's data folder."""
+    return os.environ.get(WAREHOUSE_URL_ENV) or f"sqlite:///{project_data_dir() / 'warehouse.sqlite'}"
+
+
+def _sql_type(dtype: str) -> sa.types.TypeEngine:
+    return {
+        "string": sa.Text(),
+        "float64": sa.Float(),
+        "int64": sa.BigInteger(),
+        "bool": sa.Boolean(),
+        UTC_TS: sa.DateTime(timezone=False),  # stored as naive UTC
+    }[dtype]
+
+
+class Warehouse:
+    """Read and write the pipeline's tables through one SQLAlchemy engine."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or default_warehouse_url()
+        try:
+            self._parsed = sa.engine.make_url(self.url)
+        except sa.exc.ArgumentError as exc:
+            raise ValueError(f"warehouse URL {self.url!r} is not a SQLAlchemy URL: {exc}") from exc
+
+    @cached_property
+    def engine(self) -> sa.Engine:
+        if self._parsed.get_backend_name() == "sqlite" and self._parsed.database not in (None, "", ":memory:"):
+            Path(self._parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(self.url, future=True)
+
+    def table(self, name: str) -> sa.Table:
+        """The SQLAlchemy table for ``name`` as the schema contract defines it."""
+        schema = TABLES[name]
+        cols = [sa.Column(col, _sql_type(dtype)) for col, dtype in schema.items()]
+        indexes = [sa.Index(f"ix_{name}_{PARTITION_COLUMN}", PARTITION_COLUMN)] if PARTITION_COLUMN in schema else []
+        return sa.Table(name, sa.MetaData(), *cols, *indexes)
+
+    def ensure_table(self, conn: sa.Connection, name: str) -> sa.Table:
+        table = self.table(name)
+        table.create(conn, checkfirst=True)
+        existing = {c["name"] for c in sa.inspect(conn).get_columns(name)}
+        if existing != set(TABLES[name]):
+            raise RuntimeError(
+                f"warehouse table {name!r} has columns {sorted(existing)} but the contract is "
+                f"{list(TABLES[name])}; migrate or drop the table (schema changed between versions)"
+            )
+        return table
+
+    def write(self, name: str, df: pd.DataFrame, partition_keys: Sequence[str] | None = None) -> int:
+        """Replace the given partitions (or the whole table when None) with ``df``, atomically.
+
+        Every row of ``df`` must belong to one of ``partition_keys``; returns rows written.
+        """
+        df = conform(df, TABLES[name])
+        if partition_keys is not None:
+            keys = sorted(set(partition_keys))
+            stray = set(df[PARTITION_COLUMN].dropna().unique()) - set(keys)
+            if stray or df[PARTITION_COLUMN].isna().any():
+                raise ValueError(f"{name}: rows for partitions {sorted(stray)[:5]} outside the ones being written")
+        rows = _to_sql_rows(df)
+        with self.engine.begin() as conn:
+            table = self.ensure_table(conn, name)
+            if partition_keys is None:
+                conn.execute(table.delete())
+            else:
+                col = table.c[PARTITION_COLUMN]
+                # Keys of one run are a contiguous range: delete by bounds, then anything listed.
+                conn.execute(table.delete().where(col.between(keys[0], keys[-1])))
+            if rows:
+                conn.execute(table.insert(), rows)
+        return len(rows)
+
+    def read(
+        self,
+        name: str,
+        partition_keys: Sequence[str] | None = None,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Rows of a table: all, the listed partitions, or ``start <= as_of <= end``."""
+        schema = TABLES[name]
+        if not sa.inspect(self.engine).has_table(name):
+            return empty_frame(schema) if columns is None else empty_frame({c: schema[c] for c in columns})
+        table = self.table(name)
+        query = sa.select(*(table.c[c] for c in (columns or schema)))
+        if partition_keys is not None:
+            keys = sorted(set(partition_keys))
+            query = query.where(table.c[PARTITION_COLUMN].between(keys[0], keys[-1])) if keys else query.where(sa.false())
+        if start is not None:
+            query = query.where(table.c[PARTITION_COLUMN] >= start)
+        if end is not None:
+            query = query.where(table.c[PARTITION_COLUMN] <= end)
+        with self.engine.connect() as conn:
+            df = pd.DataFrame(conn.execute(query).fetchall(), columns=list(columns or schema))
+        if partition_keys is not None and len(df):
+            df = df[df[PARTITION_COLUMN].isin(set(partition_keys))]
+        sub = {c: schema[c] for c in (columns or schema)}
+        return conform(df, sub) if len(df) else empty_frame(sub)
+
+    def latest_partition_before(self, name: str, before: str) -> str | None:
+        """The newest ``as_of`` of ``name`` strictly before ``before``, or None."""
+        if not sa.inspect(self.engine).has_table(name):
+            return None
+        table = self.table(name)
+        col = table.c[PARTITION_COLUMN]
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(col)).where(col < before)).scalar()
+
+
+def _to_sql_rows(df: pd.DataFrame) -> list[dict]:
+    """Plain Python values for the DB-API: NA -> None, UTC timestamps -> naive UTC datetimes."""
+    out = df.copy()
+    for col, dtype in out.dtypes.items():
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict("records")

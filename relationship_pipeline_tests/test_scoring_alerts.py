@@ -1,0 +1,202 @@
+"""Alerts: each kind fires exactly when it should. as_of = 2024-06-30, end of day 2024-07-01 00:00 UTC."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.schemas import (
+    ACCOUNT_SCORES,
+    ALERTS,
+    CRM_CONTACTS,
+    PAIR_STRENGTH,
+    PEOPLE,
+    conform,
+    empty_frame,
+)
+from relationship_pipeline.scoring.alerts import MIN_BASELINE_DAYS, account_alerts
+from relationship_pipeline_tests.test_scoring_accounts import contact, frame, pair, person
+
+AS_OF = date(2024, 6, 30)
+CFG = ScoringConfig()
+
+
+def scores_frame(rows: list[dict], as_of: str = AS_OF.isoformat()) -> pd.DataFrame:
+    base = {c: 0 for c in ACCOUNT_SCORES}
+    records = [{**base, "as_of": as_of, "single_threaded": False, **r} for r in rows]
+    df = pd.DataFrame(records, columns=list(ACCOUNT_SCORES))
+    return conform(df, ACCOUNT_SCORES)
+
+
+def kinds(out: pd.DataFrame, kind: str) -> set[tuple]:
+    k = out.loc[out["kind"] == kind]
+    return set(zip(k["account_id"], k["address"].astype(object).where(k["address"].notna(), None)))
+
+
+def run(scores, pairs=None, people=None, contacts=None, history=None):
+    return account_alerts(
+        AS_OF,
+        scores,
+        pairs if pairs is not None else empty_frame(PAIR_STRENGTH),
+        people if people is not None else empty_frame(PEOPLE),
+        contacts if contacts is not None else empty_frame(CRM_CONTACTS),
+        history if history is not None else empty_frame(ACCOUNT_SCORES),
+        CFG,
+    )
+
+
+def test_key_contact_cold():
+    scores = scores_frame([{"account_id": "acme"}])
+    contacts = frame(
+        [
+            contact("k1@acme.com", "acme", "economic_buyer"),
+            contact("k2@acme.com", "acme", "champion"),
+            contact("k4@acme.com", "acme"),
+            contact("k5@acme.com", "acme", "decision_maker"),
+            contact("k6@acme.com", "acme", "champion"),
+            contact("k7@acme.com", "acme", "economic_buyer"),
+        ],
+        CRM_CONTACTS,
+    )
+    people = frame(
+        [
+            person("u1@us.com", "unassigned", internal=True),
+            person("k3@acme.com", "acme", seniority="vp"),  # executive, no CRM role
+            person("k4@acme.com", "acme", seniority="individual"),
+        ],
+        PEOPLE,
+    )
+    pairs = frame(
+        [
+            pair("u1@us.com", "k1@acme.com", "acme", 5, last="2024-05-01"),  # 61 d silent -> cold
+            pair("u1@us.com", "k2@acme.com", "acme", 50, last="2024-06-20"),  # 11 d -> warm
+            pair("u1@us.com", "k3@acme.com", "acme", 5, last="2024-04-01"),  # vp, 91 d -> cold
+            pair("u1@us.com", "k4@acme.com", "acme", 5, last="2024-01-01"),  # not key -> no alert
+            # k5 never interacted -> no ties before -> no alert
+            pair("u1@us.com", "k6@acme.com", "acme", 5, last="2024-03-01"),  # old with u1 ...
+            pair("u2@us.com", "k6@acme.com", "acme", 5, last="2024-06-25"),  # ... but recent with u2
+            pair("u1@us.com", "k7@acme.com", "acme", 5, last="2024-05-17"),  # exactly 45 d: not > 45
+        ],
+        PAIR_STRENGTH,
+    )
+    out = run(scores, pairs, people, contacts)
+    assert list(out.columns) == list(ALERTS)
+    assert kinds(out, "key_contact_cold") == {("acme", "k1@acme.com"), ("acme", "k3@acme.com")}
+    detail = out.set_index("address").loc["k1@acme.com", "detail"]
+    assert "61 days" in detail and "economic buyer" in detail
+    assert "vp" in out.set_index("address").loc["k3@acme.com", "detail"]
+    assert set(out["kind"]) == {"key_contact_cold"}
+
+
+def test_single_threaded_addresses():
+    scores = scores_frame(
+        [
+            {"account_id": "beta", "single_threaded": True, "engaged_stakeholders": 2, "internal_people": 1},
+            {"account_id": "delta", "single_threaded": True, "engaged_stakeholders": 1, "internal_people": 1},
+            {"account_id": "acme", "single_threaded": False, "engaged_stakeholders": 2, "internal_people": 2},
+        ]
+    )
+    pairs = frame(
+        [
+            pair("u1@us.com", "b1@beta.com", "beta", 50, last="2024-06-25"),
+            pair("u1@us.com", "b2@beta.com", "beta", 45, last="2024-06-25"),
+            pair("u2@us.com", "d2@delta.com", "delta", 70, last="2024-06-25"),
+            pair("u1@us.com", "d1@delta.com", "delta", 20, last="2024-06-25"),  # not engaged
+            pair("u1@us.com", "a1@acme.com", "acme", 70, last="2024-06-25"),
+            pair("u2@us.com", "a2@acme.com", "acme", 70, last="2024-06-25"),
+        ],
+        PAIR_STRENGTH,
+    )
+    out = run(scores, pairs)
+    # beta: 2 stakeholders through u1 alone -> the internal person; delta: the one stakeholder d2.
+    assert kinds(out, "single_threaded") == {("beta", "u1@us.com"), ("delta", "d2@delta.com")}
+    assert set(out["kind"]) == {"single_threaded"}
+    d = out.set_index("account_id")["detail"]
+    assert "d2@delta.com" in d["delta"] and "70" in d["delta"]
+    assert "all 2 engaged stakeholders" in d["beta"]
+
+
+def history_rows(account: str, value: float, days: int, start_offset: int = 1) -> list[dict]:
+    return [
+        {
+            "account_id": account,
+            "engagement_score": value,
+            "as_of": (AS_OF - timedelta(days=start_offset + i)).isoformat(),
+        }
+        for i in range(days)
+    ]
+
+
+def test_engagement_drop():
+    today = scores_frame(
+        [
+            {"account_id": "x", "engagement_score": 0.4},  # 0.4 < 0.5 × 1.0 -> drop
+            {"account_id": "y", "engagement_score": 0.6},  # 0.6 ≥ 0.5 -> none
+            {"account_id": "z", "engagement_score": 0.0},  # only 10 days of history -> none
+            {"account_id": "w", "engagement_score": 0.0},  # baseline 0 -> none
+            {"account_id": "v", "engagement_score": 0.0},  # history older than 90 days only -> none
+            {"account_id": "u", "engagement_score": 0.1},  # exactly MIN_BASELINE_DAYS days of 1.0 -> drop
+        ]
+    )
+    rows = (
+        history_rows("x", 1.0, 20)
+        + history_rows("y", 1.0, 20)
+        + history_rows("z", 1.0, 10)
+        + history_rows("w", 0.0, 30)
+        + history_rows("v", 1.0, 20, start_offset=91)
+        + history_rows("u", 1.0, MIN_BASELINE_DAYS)
+        # a row for today itself is not part of the baseline
+        + [{"account_id": "y", "engagement_score": 100.0, "as_of": AS_OF.isoformat()}]
+    )
+    history = scores_frame([{k: r[k] for k in ("account_id", "engagement_score")} for r in rows])
+    history["as_of"] = pd.array([r["as_of"] for r in rows], dtype="string")
+    out = run(today, history=history)
+    assert kinds(out, "engagement_drop") == {("x", None), ("u", None)}
+    assert set(out["kind"]) == {"engagement_drop"}
+    d = out.set_index("account_id").loc["x", "detail"]
+    assert "0.4" in d and "baseline of 1 (mean over 20 scored days" in d and "40%" in d
+
+
+def test_champion_moved():
+    scores = scores_frame([{"account_id": "acme"}, {"account_id": "beta"}])
+    contacts = frame(
+        [
+            contact("jane@acme.com", "acme", "champion", name="Jane Doe"),
+            contact("bob@beta.com", "beta", "champion", name="Bob Roe"),  # no other address
+            contact("sam@acme.com", "acme", "decision_maker", name="Sam Poe"),  # not a champion
+            contact("ann@acme.com", "acme", "champion", name="Ann Lee"),  # namesake on same account
+            contact("kim@acme.com", "acme", "champion", name="Kim Ray"),  # namesake is internal
+            contact("nn@acme.com", "acme", "champion", name=""),  # empty name never matches
+        ],
+        CRM_CONTACTS,
+    )
+    people = frame(
+        [
+            person("jane@acme.com", "acme", crm_role="champion", name="Jane Doe"),
+            person("jane.doe@newco.com", "unassigned", name="  jane   DOE "),
+            person("jdoe@beta.com", "beta", name="Jane Doe"),
+            person("bob@beta.com", "beta", crm_role="champion", name="Bob Roe"),
+            person("sam@acme.com", "acme", name="Sam Poe"),
+            person("sam@beta.com", "beta", name="Sam Poe"),
+            person("ann@acme.com", "acme", name="Ann Lee"),
+            person("ann.lee@acme.com", "acme", name="Ann Lee"),
+            person("kim@acme.com", "acme", name="Kim Ray"),
+            person("kim@us.com", "unassigned", name="Kim Ray", internal=True),
+            person("nn@acme.com", "acme", name=""),
+            person("other@else.com", "unassigned", name=""),
+        ],
+        PEOPLE,
+    )
+    out = run(scores, people=people, contacts=contacts)
+    assert kinds(out, "champion_moved") == {("acme", "jane@acme.com")}
+    assert set(out["kind"]) == {"champion_moved"}
+    d = out["detail"].iloc[0]
+    assert "jane.doe@newco.com (no CRM account)" in d and "jdoe@beta.com (beta)" in d
+
+
+def test_nothing_fires_on_empty():
+    assert run(scores_frame([])).empty
+    out = run(scores_frame([{"account_id": "acme"}]))
+    assert out.empty and list(out.columns) == list(ALERTS)
