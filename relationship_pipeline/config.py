@@ -53,10 +53,12 @@ class ScoringConfig:
     cold_after_days: int = 45
     engagement_drop_ratio: float = 0.5
     engagement_baseline_days: int = 90
+    engagement_baseline_min_days: int = 14  # fewer days of history: no baseline, no drop alert
     # Indicators.
     min_correlation_n: int = 5
     bootstrap_samples: int = 1000
     bootstrap_seed: int = 7
+    correlation_ci_level: float = 0.95
 
     def __post_init__(self) -> None:
         problems = []

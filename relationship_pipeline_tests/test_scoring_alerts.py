@@ -16,7 +16,7 @@ from relationship_pipeline.schemas import (
     conform,
     empty_frame,
 )
-from relationship_pipeline.scoring.alerts import MIN_BASELINE_DAYS, account_alerts
+from relationship_pipeline.scoring.alerts import account_alerts
 from relationship_pipeline_tests.test_scoring_accounts import contact, frame, pair, person
 
 AS_OF = date(2024, 6, 30)
@@ -137,7 +137,7 @@ def test_engagement_drop():
             {"account_id": "z", "engagement_score": 0.0},  # only 10 days of history -> none
             {"account_id": "w", "engagement_score": 0.0},  # baseline 0 -> none
             {"account_id": "v", "engagement_score": 0.0},  # history older than 90 days only -> none
-            {"account_id": "u", "engagement_score": 0.1},  # exactly MIN_BASELINE_DAYS days of 1.0 -> drop
+            {"account_id": "u", "engagement_score": 0.1},  # exactly engagement_baseline_min_days days of 1.0 -> drop
         ]
     )
     rows = (
@@ -146,7 +146,7 @@ def test_engagement_drop():
         + history_rows("z", 1.0, 10)
         + history_rows("w", 0.0, 30)
         + history_rows("v", 1.0, 20, start_offset=91)
-        + history_rows("u", 1.0, MIN_BASELINE_DAYS)
+        + history_rows("u", 1.0, CFG.engagement_baseline_min_days)
         # a row for today itself is not part of the baseline
         + [{"account_id": "y", "engagement_score": 100.0, "as_of": AS_OF.isoformat()}]
     )

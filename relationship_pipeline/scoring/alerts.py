@@ -13,7 +13,7 @@ Definitions (where the brief leaves room):
 * ``engagement_drop``: baseline = mean ``engagement_score`` of the account over the
   ``engagement_baseline_days`` days before as_of in ``score_history``; fires when today's score is
   below ``engagement_drop_ratio`` × baseline, the baseline is > 0 and the history holds at least
-  :data:`MIN_BASELINE_DAYS` distinct days for the account.
+  ``config.engagement_baseline_min_days`` distinct days for the account.
 * ``champion_moved`` (seed 003, "past customer champions"): a CRM contact with role
   ``champion`` whose display name (``people.name``, falling back to the CRM contact name;
   compared case- and whitespace-insensitively, non-empty) also appears on another *external*
@@ -42,7 +42,6 @@ from relationship_pipeline.scoring.account_scores import (
 
 # Minimum distinct earlier days of score history before an engagement drop can fire (the
 # brief's "at least ~14 days"). Not in ScoringConfig yet; see the module report.
-MIN_BASELINE_DAYS = 14
 
 ALERT_COLUMNS = ["account_id", "kind", "address", "detail"]
 
@@ -136,7 +135,7 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
     today = scores.loc[:, ["account_id", "engagement_score"]].merge(base, left_on="account_id", right_index=True)
     fire = (
         (today["baseline"] > 0)
-        & (today["days"] >= MIN_BASELINE_DAYS)
+        & (today["days"] >= config.engagement_baseline_min_days)
         & (today["engagement_score"] < config.engagement_drop_ratio * today["baseline"])
     )
     d = today.loc[fire]

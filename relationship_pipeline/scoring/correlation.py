@@ -69,7 +69,9 @@ def _one(x: np.ndarray, y: np.ndarray, config: ScoringConfig) -> dict:
     res = stats.spearmanr(x, y)
     row["spearman_rho"] = float(res.statistic)
     row["p_value"] = float(res.pvalue)
-    row["ci_low"], row["ci_high"] = bootstrap_spearman_ci(x, y, config.bootstrap_samples, config.bootstrap_seed)
+    row["ci_low"], row["ci_high"] = bootstrap_spearman_ci(
+        x, y, config.bootstrap_samples, config.bootstrap_seed, config.correlation_ci_level
+    )
     if np.isnan(row["ci_low"]):
         row["note"] = "bootstrap interval undefined (every resample tied)"
     return row
