@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import mailbox
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from email.utils import getaddresses, parsedate_to_datetime
@@ -147,7 +150,12 @@ class Demo:
                 self.interactions.append(("call", when, people, row["status"]))
 
     def account_interactions(self, account_id: str) -> list[tuple[str, datetime, list[str], str]]:
-        return [i for i in self.interactions if any(self.account_of(a) == account_id for a in i[2])]
+        if not hasattr(self, "_by_account"):
+            self._by_account = defaultdict(list)
+            for i in self.interactions:
+                for acc in sorted({self.account_of(a) for a in i[2]} - {None}):
+                    self._by_account[acc].append(i)
+        return self._by_account[account_id]
 
     def profile(self, name: str) -> list[str]:
         return [a for a, p in self.summary.accounts.items() if p == name]
@@ -171,7 +179,10 @@ def _files(root: Path) -> dict[str, bytes]:
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     a = generate_demo(tmp_path / "a", seed=7, days=60)
-    generate_demo(tmp_path / "b", seed=7, days=60)
+    # another process with another string-hash seed, through the CLI: nothing may hang on set order
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "relationship_pipeline.demo", "--out", str(tmp_path / "b"),
+                    "--seed", "7", "--days", "60"], check=True, env=env, capture_output=True)
     generate_demo(tmp_path / "c", seed=8, days=60)
     fa, fb, fc = _files(tmp_path / "a"), _files(tmp_path / "b"), _files(tmp_path / "c")
     assert sorted(fa) == sorted(fb) and len(fa) >= 15
@@ -293,7 +304,9 @@ def test_going_cold_accounts_fall_silent_and_lose_their_champion(year):
         first, last = _window_counts(year, acc)
         assert first >= 20 and last <= 0.1 * first, (acc, first, last)
         champion = next(a for a, r in year.contacts.items() if r["account_id"] == acc and r["crm_role"] == "champion")
-        seen = [i[1] for i in year.interactions if champion in i[2] and i[3] not in ("bulk", "auto")]
+        # what the champion wrote, attended or answered (our unanswered chasers don't count)
+        seen = [i[1] for i in year.interactions
+                if (i[2][:1] == [champion] if i[0] == "email" else champion in i[2]) and i[3] != "missed"]
         assert seen and max(seen) < end - timedelta(days=120), acc
 
 
@@ -336,14 +349,16 @@ def test_messy_records_are_there_on_purpose(year):
     assert b"a.nguyen@ourco.example" in raw and b"dev@ourco-legacy.example" in raw
     assert sum(parse_ts(r["started_at"]) is None for r in year.calls) == 1
     assert any(":" in r["duration_s"] for r in year.calls) and any(r["duration_s"].isdigit() for r in year.calls)
-    assert any(r["caller"].startswith("+") for r in year.calls) and {r["status"] for r in year.calls} == {"answered", "missed"}
+    assert any(r["caller"].startswith("+") for r in year.calls)
+    assert {r["status"] for r in year.calls} == {"answered", "missed"}
     assert sum(parse_ts(r["end"]) < parse_ts(r["start"]) for r in year.meeting_csv) == 1
     statuses = Counter(str(e.get("status")) for e in year.calendar.walk("VEVENT"))
     assert statuses["CANCELLED"] >= 10 and statuses["TENTATIVE"] >= 5
     recurring = [e for e in year.calendar.walk("VEVENT") if e.get("rrule")]
     assert len(recurring) >= 3 and sum(e.get("exdate") is not None for e in recurring) == 1
     assert all("UNTIL" in e["rrule"] for e in recurring)
-    partstats = Counter(a.params.get("PARTSTAT") for e in year.calendar.walk("VEVENT") for a in _as_list(e.get("attendee")))
+    partstats = Counter(a.params.get("PARTSTAT") for e in year.calendar.walk("VEVENT")
+                        for a in _as_list(e.get("attendee")))
     assert {"ACCEPTED", "DECLINED", "TENTATIVE"} <= set(partstats)
     dtstarts = year.calendar.to_ical()
     assert b"DTSTART;TZID=" in dtstarts and b"Z\r\nDTEND" in dtstarts

@@ -306,3 +306,14 @@ def test_arbitrary_bytes_never_raise(content, suffix):
     assert_counts_add_up(batch.counts)
     assert len(batch.interactions) == batch.counts["meeting.interactions"]
     assert len(batch.quarantine) == batch.counts["meeting.quarantined"]
+
+
+def test_later_revision_wins_among_duplicates(tmp_path):
+    (tmp_path / "meetings").mkdir()
+    event = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:rev@x\r\nDTSTART:20250107T100000Z\r\n{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    (tmp_path / "meetings" / "a.ics").write_text(event.format(extra="SEQUENCE:0\r\n"))
+    (tmp_path / "meetings" / "b.ics").write_text(event.format(extra="SEQUENCE:2\r\nSTATUS:CANCELLED\r\n"))
+    batch = parse_meetings(tmp_path / "meetings", tmp_path, *WINDOW)
+    row = batch.interactions.iloc[0]
+    assert len(batch.interactions) == 1
+    assert (row["status"], row["source"], row["duplicates"]) == ("cancelled", "meetings/b.ics", 1)

@@ -1,7 +1,5 @@
 """Accounts group: account scores (seed 000, 002, 004) and alerts."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg
@@ -52,7 +50,7 @@ def account_scores(
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
     crm_services: pd.DataFrame,
-) -> dg.MaterializeResult:
+):
     """Relationship Depth Score (seed 000) with each component, engagement score (seed 004), multi-threading and services depth per account.
 
     Grain: one row per CRM account per day.
@@ -100,7 +98,7 @@ def alerts(
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
-) -> dg.MaterializeResult:
+):
     """Accounts that need attention: key contact gone cold, single-threaded, engagement drop, champion moved.
 
     Grain: one row per alert (account × kind × address) per day it is active.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 
 import dagster as dg
@@ -9,6 +10,9 @@ import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.partitions import daily_partitions
+
+# backfill_policy is marked beta; single-run backfills are a deliberate choice (see README).
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 OWNERS = ["team:revenue-data"]
 PREVIEW_ROWS = 10

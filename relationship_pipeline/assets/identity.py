@@ -1,6 +1,5 @@
 """Identity group: who each address is."""
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
@@ -35,7 +34,7 @@ def people(
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
-) -> dg.MaterializeResult:
+):
     """Everyone who took part in an interaction that day, resolved: internal or external, account, seniority, function, CRM role.
 
     Grain: one row per address per day it was seen.

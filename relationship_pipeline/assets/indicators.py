@@ -1,6 +1,5 @@
 """Indicators group: NRR from monthly ARR and whether the scores predict it."""
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
@@ -22,7 +21,7 @@ GROUP = "indicators"
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"}, check_specs=[suite_check_spec("account_nrr")])
-def account_nrr(context: dg.AssetExecutionContext, crm_arr: pd.DataFrame) -> dg.MaterializeResult:
+def account_nrr(context: dg.AssetExecutionContext, crm_arr: pd.DataFrame):
     """Net revenue retention over the next 12 months, with expansion, contraction and churn.
 
     Grain: one row per account per month of ARR. Empty, and saying so, when there is no crm/arr.csv.
@@ -50,7 +49,7 @@ def score_nrr_correlation(
     account_scores: pd.DataFrame,
     account_nrr: pd.DataFrame,
     crm_accounts: pd.DataFrame,
-) -> dg.MaterializeResult:
+):
     """Spearman correlation (n, p-value, bootstrap interval) of each score on the day with NRR over the following 12 months.
 
     Grain: one row per day × segment ("all" and each CRM segment) × score.

@@ -1,8 +1,7 @@
 """Ingest group: the input folder parsed into canonical tables, plus the CRM."""
 
-from __future__ import annotations
-
 from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -25,6 +24,10 @@ GROUP = "ingest"
 CHANNELS = ("email", "meeting", "call")
 ACCOUNTING_CHECK = "every_record_accounted_for"
 
+def _out(description: str) -> dg.AssetOut:
+    return dg.AssetOut(description=description, group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"})
+
+
 CRM_TABLES = {
     "crm_accounts": ("accounts", "CRM accounts: one row per account, with its email domains, segment and owner."),
     "crm_contacts": ("contacts", "CRM contacts: one row per external contact address, with title, account and CRM role."),
@@ -36,10 +39,7 @@ CRM_TABLES = {
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key, description=description, group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"})
-        for key, (_, description) in CRM_TABLES.items()
-    ],
+    outs={key: _out(description) for key, (_, description) in CRM_TABLES.items()},
     check_specs=[suite_check_spec(key) for key in ("crm_accounts", "crm_contacts", "crm_team", "crm_arr")],
 )
 def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
@@ -57,29 +57,17 @@ def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "interactions",
-            description="Every email, meeting and call, deduplicated: one row per interaction, on the UTC day it happened.",
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"pandas", "sql"},
+    outs={
+        "interactions": _out(
+            "Every email, meeting and call, deduplicated: one row per interaction, on the UTC day it happened."
         ),
-        dg.AssetSpec(
-            "participants",
-            description="Who took part in each interaction and how: one row per interaction × canonical address × role.",
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"pandas", "sql"},
+        "participants": _out(
+            "Who took part in each interaction and how: one row per interaction × canonical address × role."
         ),
-        dg.AssetSpec(
-            "quarantine",
-            description="Input that could not be used, with source file, location and reason: one row per rejected record.",
-            group_name=GROUP,
-            owners=OWNERS,
-            kinds={"pandas", "sql"},
+        "quarantine": _out(
+            "Input that could not be used, with source file, location and reason: one row per rejected record."
         ),
-    ],
+    },
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     check_specs=[
@@ -101,7 +89,9 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
     window_end = datetime.combine(max(days) + timedelta(days=1), time(0), tzinfo=timezone.utc)
     folder = input_folder.crm()
     batch = read_interactions(input_folder.path(), folder, window_start, window_end)
-    daily = select_days(batch, days, first, last, extra_quarantine=folder.quarantine)
+    daily = select_days(
+        batch, days, first, last, extra_quarantine=folder.quarantine, source_day=file_change_day(input_folder.path())
+    )
     accounting = source_accounting(daily.counts)
     balanced = all(row["balanced"] for row in accounting.values())
     context.log.info(f"ingested {len(days)} day(s): {dict(daily.counts)}")
@@ -140,6 +130,18 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
         metadata=frame_metadata(daily.quarantine, **common, by_reason=dg.MetadataValue.json(reasons)),
         check_results=[suite_check_result("quarantine", daily.quarantine)],
     )
+
+
+def file_change_day(data_dir: Path):
+    """source (relative path) -> UTC day the file was last modified, None if it is not a file."""
+
+    def day(source: str):
+        path = data_dir / source
+        if not path.is_file():
+            return None
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date()
+
+    return day
 
 
 def source_accounting(counts) -> dict[str, dict]:

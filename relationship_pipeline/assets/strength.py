@@ -1,7 +1,5 @@
 """Strength group: weighted touches and the decayed per-pair strength snapshot."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 
 import dagster as dg
@@ -39,7 +37,7 @@ def pair_touches(
     interactions: pd.DataFrame,
     participants: pd.DataFrame,
     people: pd.DataFrame,
-) -> dg.MaterializeResult:
+):
     """Each interaction's undecayed weight for every internal × external pair on it (seed 003/004 weights).
 
     Grain: one row per interaction × internal address × external address.
@@ -67,7 +65,7 @@ def pair_strength(
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
     pair_touches: pd.DataFrame,
-) -> dg.MaterializeResult:
+):
     """Decayed relationship strength of every internal × external pair at the end of the day, with score, band, tenure and reciprocity.
 
     Grain: one row per internal × external pair per day. Updated incrementally from the newest

@@ -208,10 +208,10 @@ _RATE_CALLS = 0.19
 _SEGMENT_FACTOR = {"enterprise": 1.5, "mid_market": 1.0, "smb": 0.65}
 _SEGMENT_ARR = {"enterprise": (320_000, 0.45), "mid_market": (85_000, 0.4), "smb": (18_000, 0.4)}
 # ARR model: annual log growth = _G0 + _K_DEPTH · (depth − 0.5) + account effect; monthly noise.
-_G0 = 0.02
-_K_DEPTH = 0.75
-_ACCOUNT_SIGMA = 0.10
-_MONTH_SIGMA = 0.015
+_G0 = -0.01
+_K_DEPTH = 0.5
+_ACCOUNT_SIGMA = 0.07
+_MONTH_SIGMA = 0.012
 
 
 @dataclass
@@ -621,8 +621,11 @@ class _Generator:
         else:
             pool = _TOPICS["steady"]
         day = self.start + timedelta(days=int(x * self.days))
-        return rng.choice(pool).format(acc=acc.name, n=rng.randint(1000, 9999), team=contact.function,
-                                       month=day.strftime("%B"))
+        subject = rng.choice(pool).format(acc=acc.name, n=rng.randint(1000, 9999), team=contact.function,
+                                          month=day.strftime("%B"))
+        if acc.tz.key == "Europe/Berlin" and rng.random() < 0.05:
+            subject = f"{subject} – Grüße aus Berlin"  # RFC 2047-encoded in the header
+        return subject
 
     def _body(self, sender: _Person, to: _Person | None, quote: _Email | None = None) -> str:
         rng = self.rng
@@ -793,7 +796,8 @@ class _Generator:
         if status is None:
             status = "missed" if rng.random() < 0.15 else "answered"
         seconds = 0 if status == "missed" else int(min(max(rng.lognormvariate(math.log(420), 0.8), 20), 5400))
-        duration = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if rng.random() < 0.3 else str(seconds)
+        hms = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        duration = hms if rng.random() < 0.3 else str(seconds)
         started = start.isoformat() if rng.random() < 0.8 else start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         def party(p: _Person | str) -> str:
@@ -987,12 +991,13 @@ class _Generator:
     def arr_rows(self, churners: set[str]) -> list[tuple[str, str, float]]:
         months = _months(_add_months(_month(self.start), -12), _add_months(_month(self.end), 12))
         period_months = _months(_month(self.start), _month(self.end))
+        days_by_month: dict[str, list[int]] = {m: [] for m in period_months}
+        for d in range(self.days):
+            days_by_month[_month(self.start + timedelta(days=d))].append(d)
         rows = []
         for acc in self.accounts:
-            depth_by_month = {}
-            for m in period_months:
-                days = [d for d in range(self.days) if _month(self.start + timedelta(days=d)) == m]
-                depth_by_month[m] = float(np.mean([self.depth(acc, d / self.days) for d in days[::3]]))
+            depth_by_month = {m: float(np.mean([self.depth(acc, d / self.days) for d in days[::3]]))
+                              for m, days in days_by_month.items()}
             first, last = depth_by_month[period_months[0]], depth_by_month[period_months[-1]]
             median, sigma = _SEGMENT_ARR[acc.segment]
             latent = median * math.exp(self.nrng.normal(0, sigma))
@@ -1274,7 +1279,10 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
                 ev.add("exdate", ex)
         cal.add_component(ev)
         n_events += 1
-    cal.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(g.end.year + 2, 1, 1))
+    # VTIMEZONEs in sorted order (add_missing_timezones walks a set, so its order varies by run)
+    for i, tzid in enumerate(sorted(cal.get_missing_tzids())):
+        cal.subcomponents.insert(i, icalendar.Timezone.from_tzid(
+            tzid, first_date=date(start.year - 1, 1, 1), last_date=date(g.end.year + 2, 1, 1)))
     meet_dir = out_dir / "meetings"
     meet_dir.mkdir(parents=True, exist_ok=True)
     (meet_dir / "calendar.ics").write_bytes(cal.to_ical())

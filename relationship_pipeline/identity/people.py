@@ -10,7 +10,8 @@ from relationship_pipeline.identity.addresses import domain_of
 from relationship_pipeline.identity.titles import function_from_title, seniority_from_title
 from relationship_pipeline.schemas import PEOPLE, conform, empty_frame
 
-UNASSIGNED = "unassigned"
+UNASSIGNED = "unassigned"  # external address no account claims: kept for review
+INTERNAL = "internal"  # account_id of our own people
 
 
 def internal_domains_from_team(team: pd.DataFrame) -> set[str]:
@@ -68,7 +69,7 @@ def resolve_people(
     people.loc[in_contacts, "resolved_by"] = "contact"
     people.loc[in_internal_domain, "resolved_by"] = "internal_domain"
     people.loc[in_team, "resolved_by"] = "team"
-    people["account_id"] = people["account_id"].where(people["is_internal"] | people["account_id"].notna(), UNASSIGNED)
+    people["account_id"] = people["account_id"].fillna(UNASSIGNED).where(~people["is_internal"], INTERNAL)
 
     crm_name = people["address"].map(team_idx["name"]).fillna(people["address"].map(contact_idx["name"]))
     people["name"] = crm_name.replace("", pd.NA).fillna(people["address"].map(names_seen))

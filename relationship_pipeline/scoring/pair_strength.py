@@ -54,7 +54,8 @@ def pair_touches(
     """One PAIR_TOUCHES row per interaction × internal participant × external participant.
 
     ``participants`` addresses must already be canonical; ``people`` resolves them. Group size
-    counts every distinct participant who did not decline.
+    counts every distinct participant who did not decline. A touch belongs to its interaction's
+    ``as_of`` day (from the occurred_at UTC day when the frame has no ``as_of``).
     """
     if interactions.empty or participants.empty:
         return empty_frame(PAIR_TOUCHES)
@@ -78,7 +79,9 @@ def pair_touches(
     if pairs.empty:
         return empty_frame(PAIR_TOUCHES)
 
-    pairs = pairs.join(inter[["channel", "category", "occurred_at", "status", "weight"]], on="interaction_id", how="inner")
+    day = inter["as_of"] if "as_of" in inter.columns else inter["occurred_at"].dt.strftime("%Y-%m-%d")
+    inter = inter.assign(as_of=day)
+    pairs = pairs.join(inter[["as_of", "channel", "category", "occurred_at", "status", "weight"]], on="interaction_id", how="inner")
     is_email = pairs["channel"] == "email"
     from_us = pairs["interaction_id"].map(sender_internal)
     pairs["direction"] = np.where(
@@ -89,7 +92,6 @@ def pair_touches(
         | ((pairs["channel"] == "call") & (pairs["status"] == "answered"))
     )
     pairs["account_id"] = pairs["account_id"].fillna("unassigned")
-    pairs["as_of"] = pairs["occurred_at"].dt.strftime("%Y-%m-%d")
     return conform(pairs, PAIR_TOUCHES).sort_values(
         ["as_of", "interaction_id", "internal_address", "external_address"], ignore_index=True
     )

@@ -203,6 +203,9 @@ def parse_calls(calls_dir: Path, data_dir: Path, phone_directory: Mapping[str, s
                 except _BadRow as exc:
                     quarantine(source, rec.location, str(exc), rec.raw, exc.occurred_at)
                     continue
+                except Exception as exc:
+                    quarantine(source, rec.location, f"parse_error: {type(exc).__name__}: {exc}", rec.raw)
+                    continue
                 counts["call.read"] += 1
                 iid = interaction["interaction_id"]
                 if iid in calls:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -30,18 +31,20 @@ def select_days(
     first_partition: date,
     last_partition: date,
     extra_quarantine: pd.DataFrame | None = None,
+    source_day: Callable[[str], date | None] | None = None,
 ) -> DailyBatch:
     """Keep the interactions whose UTC day is one of ``days``; place every quarantine row.
 
     A quarantine row with a date goes to that day. One with no usable date (or a date outside
-    every partition, which no run would ever reach) is reported on the last day of this run:
-    each run re-reports what it still cannot place. Interactions dated before the first
+    every partition, which no run would ever reach) goes to the day its source file last changed
+    (``source_day``, clamped into the partitions), or the first partition when that is unknown
+    (e.g. a SQL table). Either way the day depends on the input, never on how runs are cut, so
+    re-running any partition reproduces the same rows. Interactions dated before the first
     partition (``out_of_range``) or more than FUTURE_GRACE_DAYS after the last complete day
     (``future_date``) become quarantine rows, so none is silently lost; those on days other runs
     own are left to them and counted.
     """
     keys = {d.isoformat() for d in days}
-    last_key = max(keys)
     inter = batch.interactions.assign(as_of=batch.interactions["occurred_at"].dt.strftime("%Y-%m-%d"))
     in_run = inter["as_of"].isin(keys)
     too_early = inter["as_of"] < first_partition.isoformat()
@@ -68,7 +71,9 @@ def select_days(
     quarantine = pd.concat(frames, ignore_index=True) if frames else batch.quarantine.copy()
     q_day = pd.to_datetime(quarantine["occurred_at"], utc=True).dt.strftime("%Y-%m-%d")
     placeable = q_day.notna() & (q_day >= first_partition.isoformat()) & (q_day <= last_partition.isoformat())
-    quarantine = quarantine.assign(as_of=q_day.where(placeable, last_key))
+    quarantine = quarantine.assign(
+        as_of=q_day.where(placeable, _fallback_days(quarantine["source"], first_partition, last_partition, source_day))
+    )
     quarantine = quarantine[quarantine["as_of"].isin(keys)]
 
     kept = inter[in_run]
@@ -87,3 +92,15 @@ def select_days(
         quarantine=conform(quarantine, TABLES["quarantine"]).sort_values(["as_of", "source", "location"], ignore_index=True),
         counts=counts,
     )
+
+
+def _fallback_days(
+    sources: pd.Series, first: date, last: date, source_day: Callable[[str], date | None] | None
+) -> pd.Series:
+    """Day for records with no usable date of their own: the source's change day, clamped."""
+    lookup = {}
+    for source in sources.dropna().unique():
+        day = source_day(str(source)) if source_day else None
+        day = first if day is None else min(max(day, first), last)
+        lookup[source] = day.isoformat()
+    return sources.map(lookup).fillna(first.isoformat()).astype("string")

@@ -3,7 +3,7 @@
 One interaction per distinct message; one participant row per from / to / cc / bcc address.
 
 Files under ``emails/`` (walked recursively, in natural sort order so ``2.`` precedes ``10.``)
-    ``*.mbox``               mailbox.mbox; location ``message N`` (1-based)
+    ``*.mbox``, ``mbox``     mailbox.mbox; location ``message N`` (1-based)
     ``*.eml``                one RFC 5322 message; location ``file``
     ``<maildir>/cur|new/*``  one message per file (any name); ``tmp/`` and the maildir's own
                              metadata files (dovecot-uidlist, ...) are skipped
@@ -246,8 +246,13 @@ def _body_digest(raw: bytes) -> str:
     cut = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
     body = raw[min(cut) + 1 :] if cut else b""
     if b">From " in body:
-        body = b"\n".join(line[1:] if line.lstrip(b">").startswith(b"From ") and line.startswith(b">") else line for line in body.split(b"\n"))
+        body = b"\n".join(_unquote_from(line) for line in body.split(b"\n"))
     return hashlib.sha1(b" ".join(body.split())).hexdigest()
+
+
+def _unquote_from(line: bytes) -> bytes:
+    """Undo one level of mboxrd quoting (``>From `` -> ``From ``, ``>>From `` -> ``>From ``)."""
+    return line[1:] if line.startswith(b">") and line.lstrip(b">").startswith(b"From ") else line
 
 
 def _build(
@@ -428,7 +433,7 @@ def _kind(name: str, is_maildir_root: bool, in_maildir: bool, in_maildir_tmp: bo
         return "skip"
     if in_maildir:
         return "message"
-    if suffix in MBOX_SUFFIXES:
+    if suffix in MBOX_SUFFIXES or name.lower() == "mbox":  # Apple Mail exports Inbox.mbox/mbox
         return "mbox"
     if suffix in EML_SUFFIXES:
         return "message"
@@ -706,14 +711,15 @@ def _address_cell(value: Any) -> tuple[list[tuple[str | None, str]], int]:
 
 
 def _cell_text(value: Any) -> str:
+    """A CSV / Parquet cell as text: missing -> "", a list (Parquet list column) -> ";"-joined."""
     if value is None:
         return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, (str, bytes))):
-        items = value.tolist() if hasattr(value, "tolist") else value
-        if isinstance(items, list):
-            return ";".join(_cell_text(v) for v in items)
+    if isinstance(value, str):
+        return clean_text(value)
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return ";".join(_cell_text(v) for v in value)
     try:
         if pd.isna(value):
             return ""

@@ -236,8 +236,9 @@ def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], 
         uid = _text(ev.get("UID"))
         try:
             _check_event(ev, n, uid)
-        except _BadEvent as exc:
-            acc.quarantine(source, f"UID {uid}" if uid else f"event {n}", str(exc), _ical_excerpt(ev), _start_or_none(ev))
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, _BadEvent) else f"parse_error: {type(exc).__name__}: {exc}"
+            acc.quarantine(source, f"UID {uid}" if uid else f"event {n}", reason, _ical_excerpt(ev), _start_or_none(ev))
             continue
         series.setdefault(uid, []).append((n, ev, cancel))
 
@@ -245,7 +246,12 @@ def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], 
         masters = [c for c in comps if _is_recurring(c[1]) and "RECURRENCE-ID" not in c[1]]
         if not masters:  # single events, and overrides whose series is not in this file
             for _, ev, cancel in comps:
-                _add_single(ev, uid, cancel, source, acc)
+                try:
+                    meeting = _single(ev, uid, cancel, source)
+                except Exception as exc:
+                    acc.quarantine(source, f"UID {uid}", f"parse_error: {type(exc).__name__}: {exc}", _ical_excerpt(ev))
+                    continue
+                acc.add(meeting)
             continue
         try:
             _add_series(uid, comps, timezones, window, source, acc)
@@ -309,16 +315,14 @@ def _is_recurring(ev) -> bool:
     return "RRULE" in ev or "RDATE" in ev
 
 
-def _add_single(ev, uid: str, cancel: bool, source: str, acc: _Accumulator) -> None:
+def _single(ev, uid: str, cancel: bool, source: str) -> _Meeting:
     start = ev["DTSTART"].dt
     start_utc = to_utc(start)
     end = ev["DTEND"].dt if "DTEND" in ev else (start + ev["DURATION"].dt if "DURATION" in ev else None)
     key = ev["RECURRENCE-ID"].dt if "RECURRENCE-ID" in ev else start
-    acc.add(
-        _meeting(
-            uid=uid, key_start=to_utc(key), start=start_utc, duration_s=_duration_s(start, end), status=_status(ev, cancel),
-            source=source, participants=_ics_participants(ev), sequence=_sequence(ev),
-        )
+    return _meeting(
+        uid=uid, key_start=to_utc(key), start=start_utc, duration_s=_duration_s(start, end), status=_status(ev, cancel),
+        source=source, participants=_ics_participants(ev), sequence=_sequence(ev),
     )
 
 
@@ -485,11 +489,13 @@ def _parse_csv_file(path: Path, source: str, acc: _Accumulator) -> None:
         if rec.error:
             acc.quarantine(source, location, f"bad_row: {rec.error}", rec.raw)
             continue
-        row = rec.values
         try:
-            meeting = _csv_meeting(row, source)
+            meeting = _csv_meeting(rec.values, source)
         except _BadRow as exc:
             acc.quarantine(source, location, str(exc), rec.raw, exc.occurred_at)
+            continue
+        except Exception as exc:
+            acc.quarantine(source, location, f"parse_error: {type(exc).__name__}: {exc}", rec.raw)
             continue
         acc.add(meeting)
 
