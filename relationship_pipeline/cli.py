@@ -18,9 +18,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from relationship_pipeline.partitions import DEFAULT_START_DATE, START_DATE_ENV
-from relationship_pipeline.resources import CRM_SQL_URL_ENV, DATA_DIR_ENV, SCORING_JSON_ENV
-from relationship_pipeline.warehouse import WAREHOUSE_URL_ENV
+from relationship_pipeline.settings import (
+    CRM_SQL_URL_ENV,
+    DATA_DIR_ENV,
+    DEFAULT_START_DATE,
+    SCORING_JSON_ENV,
+    START_DATE_ENV,
+    WAREHOUSE_URL_ENV,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +130,7 @@ def _run(args: argparse.Namespace) -> int:
             f"[{i}/{len(chunks)}] {lo}..{hi} {'ok' if result.success and not blocking else 'FAILED'} "
             f"in {time.monotonic() - began:.1f}s  " + "  ".join(f"{k}={v}" for k, v in counts.items())
         )
+        say("      steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in _step_seconds(result).items()))
         for e in failed_checks:
             print(f"  check failed: {e.asset_check_key.asset_key.to_user_string()}:{e.check_name}"
                   f"{' (blocking)' if e in blocking else ''} — {e.description or ''}", file=sys.stderr)
@@ -145,6 +151,14 @@ def _blocking_check_keys() -> set:
     from relationship_pipeline.assets import all_assets
 
     return {spec.key for asset in all_assets for spec in asset.check_specs if spec.blocking}
+
+
+def _step_seconds(result) -> dict[str, float]:
+    return {
+        event.step_key: event.event_specific_data.duration_ms / 1000
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS"
+    }
 
 
 def _materialized_rows(result) -> dict[str, int]:

@@ -6,8 +6,7 @@ import os
 
 import dagster as dg
 
-START_DATE_ENV = "RELATIONSHIP_PIPELINE_START_DATE"
-DEFAULT_START_DATE = "2025-01-01"  # the demo year; set the variable for older data
+from relationship_pipeline.settings import DEFAULT_START_DATE, START_DATE_ENV
 
 
 def partition_start_date() -> str:

@@ -9,12 +9,9 @@ from pathlib import Path
 import dagster as dg
 
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.settings import CRM_SQL_URL_ENV, DATA_DIR_ENV, SCORING_JSON_ENV
 from relationship_pipeline.sources.crm import Crm, load_crm
 from relationship_pipeline.warehouse import Warehouse, default_warehouse_url, project_data_dir
-
-DATA_DIR_ENV = "RELATIONSHIP_PIPELINE_DATA_DIR"
-CRM_SQL_URL_ENV = "RELATIONSHIP_PIPELINE_CRM_SQL_URL"
-SCORING_JSON_ENV = "RELATIONSHIP_PIPELINE_SCORING_JSON"
 
 
 def default_data_dir() -> str:

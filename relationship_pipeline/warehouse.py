@@ -17,8 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from relationship_pipeline.schemas import TABLES, UTC_TS, conform, empty_frame
+from relationship_pipeline.settings import WAREHOUSE_URL_ENV
 
-WAREHOUSE_URL_ENV = "RELATIONSHIP_PIPELINE_WAREHOUSE_URL"
 PARTITION_COLUMN = "as_of"
 
 
