@@ -7,9 +7,12 @@ DEMO_DIR := data/demo
 DEMO_START := 2025-01-01
 DEMO_END := 2025-12-31
 WAREHOUSE ?= sqlite:///$(CURDIR)/data/warehouse.sqlite
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
-export RELATIONSHIP_PIPELINE_WAREHOUSE_URL ?= $(WAREHOUSE)
-export RELATIONSHIP_PIPELINE_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+# The demo and the UI share one Dagster instance, warehouse and input folder; tests use their own.
+demo ui: export DAGSTER_HOME := $(DAGSTER_HOME)
+demo ui: export RELATIONSHIP_PIPELINE_WAREHOUSE_URL ?= $(WAREHOUSE)
+demo ui: export RELATIONSHIP_PIPELINE_DATA_DIR ?= $(CURDIR)/$(DEMO_DIR)
 
 .PHONY: install demo demo-data test ui benchmark clean
 
@@ -33,7 +36,7 @@ demo: demo-data | $(DAGSTER_HOME)
 		--start $(DEMO_START) --end $(DEMO_END) --chunk-days 92
 
 test: install
-	$(BIN)/pytest
+	env -u DAGSTER_HOME -u RELATIONSHIP_PIPELINE_WAREHOUSE_URL -u RELATIONSHIP_PIPELINE_DATA_DIR $(BIN)/pytest
 
 # The Dagster UI on http://127.0.0.1:3000 with the lineage graph, runs and checks.
 ui: install | $(DAGSTER_HOME)

@@ -6,27 +6,41 @@ import pandas as pd
 
 
 def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = None) -> pd.Series:
-    """Lower-case, strip whitespace and angle brackets, drop ``+tag`` plus-addressing, map aliases.
+    """Lower-case, strip whitespace, ``mailto:``, display names and angle brackets, drop ``+tag``
+    plus-addressing, map aliases.
 
     ``aliases`` has columns alias, canonical (crm/aliases.csv); both sides are canonicalised the
-    same way first, so ``Bob+crm@X.com`` matches an alias written ``bob@x.com``. Phone numbers
-    (no ``@``) pass through unchanged apart from whitespace.
+    same way first, so ``Bob+crm@X.com`` matches an alias written ``bob@x.com``. Aliases are applied
+    once (no chains). Phone numbers (no ``@``) pass through unchanged apart from surrounding
+    whitespace. Missing, empty and blank inputs become <NA>.
     """
-    base = _strip_tags(addresses.astype("string").str.strip().str.strip("<>").str.lower())
+    base = _canonical(addresses)
     if aliases is None or aliases.empty:
         return base
-    alias_keys = _strip_tags(aliases["alias"].astype("string").str.strip().str.lower())
-    targets = _strip_tags(aliases["canonical"].astype("string").str.strip().str.lower())
-    mapping = pd.Series(targets.to_numpy(), index=alias_keys.to_numpy())
+    alias_keys = _canonical(aliases["alias"])
+    targets = _canonical(aliases["canonical"])
+    usable = alias_keys.notna() & targets.notna()
+    mapping = pd.Series(targets[usable].to_numpy(), index=alias_keys[usable].to_numpy(), dtype="string")
     mapping = mapping[~mapping.index.duplicated(keep="first")]
-    mapped = base.map(mapping)
+    mapped = base.map(mapping).astype("string")
     return mapped.fillna(base).astype("string")
 
 
 def domain_of(addresses: pd.Series) -> pd.Series:
     """The part after the last ``@`` (lower-case), <NA> where there is none."""
-    text = addresses.astype("string")
-    return text.str.rsplit("@", n=1).str[1].where(text.str.contains("@", regex=False)).str.lower().astype("string")
+    text = addresses.astype("string").str.strip().str.rstrip(">").str.strip()
+    domain = text.str.rsplit("@", n=1).str[1].where(text.str.contains("@", regex=False)).str.lower()
+    return domain.replace("", pd.NA).astype("string")
+
+
+def _canonical(addresses: pd.Series) -> pd.Series:
+    text = addresses.astype("string").str.strip()
+    # 'Bob Smith <Bob@X.com>' -> 'Bob@X.com' (only when the brackets hold an address)
+    text = text.str.replace(r"^.*<\s*([^<>\s]*@[^<>\s]*)\s*>$", r"\1", regex=True)
+    text = text.str.strip("<>").str.strip()
+    is_email = text.str.contains("@", regex=False, na=False)
+    text = text.mask(is_email, text.str.lower().str.replace(r"^mailto:", "", regex=True))
+    return _strip_tags(text).replace("", pd.NA).astype("string")
 
 
 def _strip_tags(addresses: pd.Series) -> pd.Series:

@@ -1,32 +1,72 @@
-"""Seniority and function from a free-text job title."""
+"""Seniority and function from a free-text job title.
+
+Rules are regexes over the lower-cased title, checked in order; the first match wins, so the more
+specific readings come first:
+
+* assistants *to* an executive ("Executive Assistant to the CEO", "EA to CFO") are individuals,
+  not c_level, and their function is left unknown (the executive they support is not theirs);
+* "Chief of Staff" is a senior staff role, not an officer of the company: director / executive;
+* "Vice President" must not read as "President", nor "Deputy CFO" as the CFO (vp);
+* "Managing Director" and an unqualified "General Counsel" are the top of their company or function:
+  c_level (an associate/assistant/deputy general counsel is a director);
+* "Controller" / "Comptroller" head accounting: director / finance;
+* "Product Owner" is a scrum role, not a business owner.
+
+Placeholders such as "-", "n/a", "none", "tbd" count as no title (unknown/unknown).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-# Checked in order; the first match wins ("Vice President" must not read as "President").
+_ASSISTANT = r"\bassistant to\b|\bexecutive assistant\b|\b(?:ea|pa) to\b|\bpersonal assistant\b|\badmin(?:istrative)? assistant\b"
+
 SENIORITY_PATTERNS: list[tuple[str, str]] = [
-    ("vp", r"\bvice[\s-]+president\b|\b[se]?vp\b|\bv\.p\.|\bsvp\b|\bevp\b"),
-    ("c_level", r"\bchief\b|\bc[a-z]{1,2}o\b|\bpresident\b|\bfounder\b|\bowner\b|\bmanaging partner\b"),
-    ("director", r"\bdirector\b|\bhead of\b|\bhead,"),
+    ("individual", _ASSISTANT),
+    ("director", r"\bchief of staff\b|\b(?:associate|assistant|deputy) general counsel\b"),
+    ("vp", r"\bvice[\s-]+president\b|\b[aes]?vp\b|\bv\.\s?p\.|\bdeputy (?:chief|c[a-z]{1,2}o)\b"),
+    (
+        "c_level",
+        r"\bchief\b|\bc[a-z]{1,2}o\b|\bpresident\b|founder\b|(?<!product )(?<!process )(?<!account )\bowner\b"
+        r"|\bmanaging (?:partner|director)\b|\bgeneral counsel\b|\bchair(?:man|woman|person)?\b",
+    ),
+    ("director", r"\bdirector\b|\bhead\b|\b(?:financial )?controller\b|\bcomptroller\b"),
     ("manager", r"\bmanager\b|\bmgr\b|\blead\b|\bsupervisor\b|\bteam leader\b"),
 ]
 
 FUNCTION_PATTERNS: list[tuple[str, str]] = [
-    ("finance", r"\bcfo\b|financ|accounting|accountant|controller|treasur|\bfp&a\b"),
-    ("it", r"\bcio\b|\bciso\b|\bit\b|information (?:technology|security)|sysadmin|system administrator|infrastructure"),
-    ("engineering", r"\bcto\b|engineer|developer|software|architect|technolog|technical|devops|r&d"),
+    ("unknown", _ASSISTANT),
+    ("executive", r"\bchief of staff\b"),
+    ("sales", r"\bsales engineer|pre-?sales\b"),
+    (
+        "finance",
+        r"\bcfo\b|financ|accounting|accountant|accounts (?:payable|receivable)|controller|comptroller|treasur"
+        r"|\bfp&a\b|investor relations|\baudit",
+    ),
+    (
+        "it",
+        r"\bcio\b|\bciso\b|\bit\b|chief information|information (?:technology|security)|sysadmin"
+        r"|systems? administrator|infrastructure|helpdesk|help desk",
+    ),
+    ("engineering", r"\bcto\b|engineer|developer|software|architect|technolog|technical|\btech\b|devops|r&d"),
     ("procurement", r"procure|purchas|buyer|sourcing|vendor management"),
-    ("legal", r"legal|counsel|attorney|lawyer|compliance|\bclo\b"),
-    ("marketing", r"\bcmo\b|marketing|brand|communications|\bpr\b"),
-    ("sales", r"\bcro\b|sales|account executive|business development|\bbdr\b|\bsdr\b|revenue"),
-    ("customer_success", r"customer success|\bcsm\b|support|customer experience|account manager"),
-    ("operations", r"\bcoo\b|operations|\bops\b|logistics|supply chain"),
+    ("legal", r"legal|counsel|attorney|lawyer|compliance|\bclo\b|privacy|data protection"),
+    ("marketing", r"\bcmo\b|marketing|brand|communications|public relations|\bpr\b"),
+    ("sales", r"\bcro\b|sales|account executive|business development|\bbdr\b|\bsdr\b|revenue|chief commercial"),
+    ("customer_success", r"customer success|\bcsm\b|support|customer experience|account manager|chief customer"),
     ("hr", r"\bchro\b|human resources|\bhr\b|people|talent|recruit"),
+    ("operations", r"\bcoo\b|chief operating|operations|\bops\b|logistics|supply chain"),
     ("product", r"\bcpo\b|product"),
     ("data", r"\bdata\b|analyst|analytics|scientist|\bbi\b"),
-    ("executive", r"\bceo\b|chief executive|president|founder|owner|managing director|general manager"),
+    (
+        "executive",
+        r"\bceo\b|chief executive|(?<!vice )(?<!vice-)\bpresident\b|founder\b|\bowner\b|managing director"
+        r"|general manager|\bchair(?:man|woman|person)?\b",
+    ),
 ]
+
+# Values that fill a title cell without saying anything.
+_NO_TITLE = r"^(?:[-–—?./\s]*|n/?a|none|null|nil|unknown|tbd|tba)$"
 
 
 def seniority_from_title(titles: pd.Series) -> pd.Series:
@@ -45,6 +85,6 @@ def _classify(titles: pd.Series, patterns: list[tuple[str, str]], fallback: str)
     for label, pattern in patterns:
         hit = out.isna() & text.str.contains(pattern, regex=True, na=False)
         out = out.mask(hit, label)
-    has_title = text.fillna("").str.len() > 0
+    has_title = ~text.fillna("").str.fullmatch(_NO_TITLE)
     out = out.fillna(fallback)
     return out.where(has_title, "unknown").astype("string")

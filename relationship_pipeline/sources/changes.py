@@ -1,0 +1,265 @@
+"""What changed in the input folder since last time, and which UTC days those changes touch.
+
+Pure functions (no Dagster) behind ``relationship_pipeline.sensors.input_folder_sensor``.
+
+Fingerprints
+    ``fingerprint_folder`` maps every regular file under ``emails/``, ``meetings/``, ``calls/`` and
+    ``crm/`` (relative posix path) to ``(size, mtime_ns)``. Hidden files and hidden folders are
+    left out (the email parser skips them too), except maildir++ folders (``emails/.Sent/cur``),
+    which the email parser reads. A file is *changed* when its size or mtime differs; it is
+    never read to decide that, so checking a large folder is one ``stat`` per file.
+
+Days touched
+    ``days_touched`` parses exactly the given files with the existing parsers and returns the
+    UTC days of their interactions and quarantine rows. It returns **every** day found in a
+    changed file, not just the days of what was added: an mbox that grew by one message touches
+    all the days already in it. That is safe because the daily ingest re-reads the whole folder,
+    dedupes by the stable ``interaction_id`` and replaces the partitions it writes, so re-running
+    a day never double-counts; it is also necessary, since a file can be edited anywhere, not
+    only appended to.
+
+    Rows are placed the way ``sources.daily.select_days`` places them: a quarantine row with no
+    usable date goes to the day the file last changed (its mtime, UTC); when the partition
+    bounds are given, interactions outside every partition (before the first, or more than
+    ``FUTURE_GRACE_DAYS`` after the last) and dated quarantine rows outside the partitions also
+    go to that change day, clamped into the partitions. Days after the last partition but within
+    the grace are kept (they are not complete yet; the caller drops them).
+
+    ``crm/`` paths contribute no days here: accounts, contacts, team and aliases shape every
+    partition, so a CRM change is the caller's call (``touches_crm``; the sensor requests a
+    recent window and advises a backfill). Removed files (``removed_files``) cannot be parsed any
+    more, so their days are unknown; the caller reports them.
+
+Per-file parsing
+    Emails and meetings are parsed file by file through the parsers' per-format functions
+    (``sources.emails`` / ``sources.meetings`` private helpers, so a file is classified exactly
+    as in a whole-folder walk: mbox, maildir message, MH/Enron message, CSV, Parquet, ...). Should
+    those helpers be renamed, the whole channel folder is parsed with the public parser and the
+    rows of the file kept (slower, same answer). Calls have no per-file function: the file's
+    folder is parsed with ``parse_calls`` and its rows kept.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from relationship_pipeline.sources import emails as email_source
+from relationship_pipeline.sources import meetings as meeting_source
+from relationship_pipeline.sources.batch import ParsedBatch
+from relationship_pipeline.sources.calls import parse_calls
+from relationship_pipeline.sources.daily import FUTURE_GRACE_DAYS
+from relationship_pipeline.sources.emails import parse_emails
+from relationship_pipeline.sources.meetings import parse_meetings
+
+WATCHED_FOLDERS = ("emails", "meetings", "calls", "crm")
+CALL_SUFFIXES = (".csv", ".parquet")
+
+Fingerprint = dict[str, tuple[int, int]]
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints
+
+
+def fingerprint_folder(data_dir: Path) -> Fingerprint:
+    """Relative posix path -> ``(size, mtime_ns)`` of every regular file in the watched folders.
+
+    Raises ``FileNotFoundError`` when ``data_dir`` is not a directory; a file that vanishes or
+    cannot be stat'ed while walking is left out.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"input folder {data_dir} does not exist or is not a directory")
+    found: Fingerprint = {}
+    for folder in WATCHED_FOLDERS:
+        root = data_dir / folder
+        if not root.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not _hidden_dir(here / d, folder))
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                path = here / name
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    found[path.relative_to(data_dir).as_posix()] = (int(st.st_size), int(st.st_mtime_ns))
+    return dict(sorted(found.items()))
+
+
+def _hidden_dir(path: Path, folder: str) -> bool:
+    if not path.name.startswith("."):
+        return False
+    # maildir++ subfolders (.Sent/cur, .Archive/new) are mail the email parser reads
+    return not (folder == "emails" and any((path / d).is_dir() for d in email_source.MAILDIR_MESSAGE_DIRS))
+
+
+def changed_files(previous: Mapping[str, object], current: Mapping[str, object]) -> list[str]:
+    """Paths new in ``current`` or whose ``(size, mtime_ns)`` differs from ``previous``, sorted."""
+    return sorted(p for p, fp in current.items() if p not in previous or tuple(previous[p]) != tuple(fp))
+
+
+def removed_files(previous: Mapping[str, object], current: Mapping[str, object]) -> list[str]:
+    """Paths in ``previous`` that are gone from ``current``, sorted."""
+    return sorted(p for p in previous if p not in current)
+
+
+def touches_crm(paths: Iterable[str]) -> bool:
+    """Whether any path is under ``crm/`` (a change there can affect every partition)."""
+    return any(_top_folder(p) == "crm" for p in paths)
+
+
+# --------------------------------------------------------------------------------------------
+# Days touched
+
+
+def days_touched(
+    data_dir: Path,
+    paths: list[str],
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    first_partition: date | None = None,
+    last_partition: date | None = None,
+) -> set[date]:
+    """UTC days of the interactions and quarantine rows found in exactly ``paths``.
+
+    ``window_start`` / ``window_end`` bound the expansion of recurring meetings, as in the
+    ingest. Paths under ``crm/`` and paths that are not files any more contribute nothing. With
+    ``first_partition`` and ``last_partition``, rows no partition would hold are placed on the
+    file's change day clamped into the partitions, as the ingest places them (module docstring).
+    Never raises on bad input: a file the parsers cannot read touches its change day.
+    """
+    data_dir = Path(data_dir)
+    days: set[date] = set()
+    for rel in paths:
+        path = data_dir / rel
+        if _top_folder(rel) == "crm" or not path.is_file():
+            continue
+        change_day = file_change_day(path)
+        try:
+            batch = parse_file(data_dir, rel, window_start, window_end)
+        except Exception:  # a parser bug: the ingest quarantines the file on its change day
+            days.add(_clamp(change_day, first_partition, last_partition))
+            continue
+        days |= _batch_days(batch, change_day, first_partition, last_partition)
+    return days
+
+
+def file_change_day(path: Path) -> date:
+    """UTC day of the file's modification time (the ingest's day for undated quarantine rows)."""
+    return datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc).date()
+
+
+def parse_file(data_dir: Path, rel: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
+    """What the ingest's parsers make of the one file ``data_dir / rel`` (``source`` = ``rel``)."""
+    data_dir = Path(data_dir)
+    path = data_dir / rel
+    folder = _top_folder(rel)
+    if folder == "emails":
+        return _email_file(data_dir, path, rel)
+    if folder == "meetings":
+        return _meeting_file(data_dir, path, rel, window_start, window_end)
+    if folder == "calls":
+        if path.suffix.lower() not in CALL_SUFFIXES:
+            return ParsedBatch()
+        return _only_source(parse_calls(path.parent, data_dir), rel)
+    return ParsedBatch()
+
+
+def _email_file(data_dir: Path, path: Path, rel: str) -> ParsedBatch:
+    root = data_dir / "emails"
+    try:
+        kind_of, is_maildir = email_source._kind, email_source._is_maildir
+        handlers, accumulator = email_source._HANDLERS, email_source._Accumulator
+    except AttributeError:  # the per-format helpers moved: parse the folder, keep this file
+        return _only_source(parse_emails(root, data_dir), rel)
+    here = path.parent
+    kind = kind_of(
+        path.name,
+        is_maildir(here),
+        here != root and here.name in email_source.MAILDIR_MESSAGE_DIRS,
+        here.name == "tmp" and is_maildir(here.parent),
+    )
+    acc = accumulator()
+    if kind == "skip":
+        return ParsedBatch()
+    try:
+        handlers[kind](path, rel, acc)
+    except Exception as exc:  # as parse_emails: the whole file is one undated quarantine record
+        acc.quarantine(rel, "file", f"parse_error: {type(exc).__name__}: {exc}")
+    return acc.batch()
+
+
+def _meeting_file(data_dir: Path, path: Path, rel: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
+    suffix = path.suffix.lower()
+    if suffix not in meeting_source.ICS_SUFFIXES + meeting_source.CSV_SUFFIXES:
+        return ParsedBatch()
+    try:
+        parse_csv, parse_ics = meeting_source._parse_csv_file, meeting_source._parse_ics_file
+        accumulator = meeting_source._Accumulator
+    except AttributeError:  # the per-format helpers moved: parse the folder, keep this file
+        return _only_source(parse_meetings(data_dir / "meetings", data_dir, window_start, window_end), rel)
+    acc = accumulator()
+    try:
+        if suffix in meeting_source.CSV_SUFFIXES:
+            parse_csv(path, rel, acc)
+        else:
+            window = (meeting_source.to_utc(window_start), meeting_source.to_utc(window_end))
+            parse_ics(path, rel, window, acc)
+    except Exception as exc:  # as parse_meetings: the whole file is one undated quarantine record
+        acc.quarantine(rel, "file", f"parse_error: {type(exc).__name__}: {exc}")
+    return acc.batch()
+
+
+def _only_source(batch: ParsedBatch, rel: str) -> ParsedBatch:
+    return ParsedBatch(
+        interactions=batch.interactions[batch.interactions["source"] == rel],
+        quarantine=batch.quarantine[batch.quarantine["source"] == rel],
+    )
+
+
+def _batch_days(batch: ParsedBatch, change_day: date, first: date | None, last: date | None) -> set[date]:
+    """Days of a batch's rows, placed as ``select_days`` places them (module docstring)."""
+    bounded = first is not None and last is not None
+    fallback = _clamp(change_day, first, last)
+    # ISO day strings, compared as text like select_days does; NA for no usable date
+    inter = _utc_days(batch.interactions["occurred_at"])
+    quarantine = _utc_days(batch.quarantine["occurred_at"])
+    if bounded:
+        lo, hi = first.isoformat(), last.isoformat()
+        inter_ok = inter.notna() & (inter >= lo) & (inter <= (last + timedelta(days=FUTURE_GRACE_DAYS)).isoformat())
+        quarantine_ok = quarantine.notna() & (quarantine >= lo) & (quarantine <= hi)
+    else:
+        inter_ok, quarantine_ok = inter.notna(), quarantine.notna()
+    days = {date.fromisoformat(d) for d in pd.concat([inter[inter_ok], quarantine[quarantine_ok]]).unique()}
+    if not (inter_ok.all() and quarantine_ok.all()):
+        days.add(fallback)
+    return days
+
+
+def _utc_days(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
+
+
+def _clamp(day: date, first: date | None, last: date | None) -> date:
+    if first is not None and day < first:
+        day = first
+    if last is not None and day > last:
+        day = last
+    return day
+
+
+def _top_folder(rel: str) -> str:
+    parts = PurePosixPath(rel).parts
+    return parts[0] if parts else ""

@@ -1,0 +1,86 @@
+"""The console script: a real run, bad arguments, and a blocking check that fails the exit status."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from relationship_pipeline import cli
+from relationship_pipeline.demo import generate_demo
+from relationship_pipeline.settings import (
+    CRM_SQL_URL_ENV,
+    DATA_DIR_ENV,
+    SCORING_JSON_ENV,
+    START_DATE_ENV,
+    WAREHOUSE_URL_ENV,
+)
+from relationship_pipeline.warehouse import Warehouse
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """The CLI writes its settings into os.environ; restore them after each test."""
+    for var in (DATA_DIR_ENV, WAREHOUSE_URL_ENV, START_DATE_ENV, SCORING_JSON_ENV, CRM_SQL_URL_ENV, "DAGSTER_HOME"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    generate_demo(out, seed=5, start=date(2025, 1, 1), days=30)
+    return out
+
+
+def test_run_materialises_the_range_and_prints_a_summary(demo_dir, tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    code = cli.main(["run", "--data-dir", str(demo_dir), "--warehouse", url, "--start", "2025-01-06",
+                     "--end", "2025-01-09", "--chunk-days", "2"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "[1/2] 2025-01-06..2025-01-07 ok" in out and "[2/2] 2025-01-08..2025-01-09 ok" in out
+    assert "Account scores as of 2025-01-09" in out
+    scores = Warehouse(url).read("account_scores")
+    assert sorted(scores["as_of"].unique()) == ["2025-01-06", "2025-01-07", "2025-01-08", "2025-01-09"]
+    assert scores.groupby("as_of").size().nunique() == 1  # every account on every day
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--start", "2025-01-09", "--end", "2025-01-02"], "is before --start"),
+        (["--start", "2025-01-02", "--end", "2999-01-02"], "is not a complete day yet"),
+        (["--start", "2025-01-02", "--end", "2025-01-03", "--warehouse", "nonsense"], "not a SQLAlchemy URL"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(demo_dir, args, message, capsys):
+    assert cli.main(["run", "--data-dir", str(demo_dir), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_scoring_config_is_rejected_by_name(demo_dir, tmp_path, capsys):
+    overrides = tmp_path / "scoring.json"
+    overrides.write_text(json.dumps({"half_life_days": 14, "halflife": 3}))
+    code = cli.main(["run", "--data-dir", str(demo_dir), "--start", "2025-01-02", "--end", "2025-01-03",
+                     "--scoring", str(overrides), "--warehouse", f"sqlite:///{tmp_path / 'wh.sqlite'}"])
+    assert code == 2
+    assert "unknown scoring config keys ['halflife']" in capsys.readouterr().err
+
+
+def test_missing_data_dir_exits_2(tmp_path, capsys):
+    assert cli.main(["run", "--data-dir", str(tmp_path / "nope"), "--start", "2025-01-02", "--end", "2025-01-03"]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+
+
+def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path, capsys, monkeypatch):
+    from relationship_pipeline.scoring import pair_strength
+
+    # A scoring bug that pushes scores past 100: the pair_strength suite must catch it.
+    monkeypatch.setattr(pair_strength, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index))
+    code = cli.main(["run", "--data-dir", str(demo_dir), "--warehouse", f"sqlite:///{tmp_path / 'wh.sqlite'}",
+                     "--start", "2025-01-06", "--end", "2025-01-06"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "check failed: pair_strength:pair_strength_expectations (blocking)" in err
+    assert "expect_column_values_to_be_between(score): FAILED" in err
