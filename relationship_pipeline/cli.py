@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or data/warehouse.sqlite)")
     run.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
     run.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD (inclusive)")
-    run.add_argument("--first-day", type=_day, help=f"first partition of the deployment (default ${START_DATE_ENV}, {DEFAULT_START_DATE}, or --start if earlier)")
+    run.add_argument(
+        "--first-day",
+        type=_day,
+        help=f"first partition of the deployment (default ${START_DATE_ENV}, {DEFAULT_START_DATE}, or --start if earlier)",
+    )
     run.add_argument("--chunk-days", type=int, default=0, help="days per run (default: the whole range in one run)")
     run.add_argument("--scoring", type=Path, help="JSON file of ScoringConfig overrides")
     run.add_argument("--crm-sql-url", help="read crm tables from this SQLAlchemy URL")
@@ -119,7 +123,10 @@ def _run(args: argparse.Namespace) -> int:
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            tags={"dagster/asset_partition_range_start": lo.isoformat(), "dagster/asset_partition_range_end": hi.isoformat()},
+            tags={
+                "dagster/asset_partition_range_start": lo.isoformat(),
+                "dagster/asset_partition_range_end": hi.isoformat(),
+            },
         )
         failed_checks = [
             e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"
@@ -132,8 +139,11 @@ def _run(args: argparse.Namespace) -> int:
         )
         say("      steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in _step_seconds(result).items()))
         for e in failed_checks:
-            print(f"  check failed: {e.asset_check_key.asset_key.to_user_string()}:{e.check_name}"
-                  f"{' (blocking)' if e in blocking else ''} — {e.description or ''}", file=sys.stderr)
+            print(
+                f"  check failed: {e.asset_check_key.asset_key.to_user_string()}:{e.check_name}"
+                f"{' (blocking)' if e in blocking else ''} — {e.description or ''}",
+                file=sys.stderr,
+            )
             for key, value in (e.metadata or {}).items():
                 text = getattr(value, "value", value)
                 if isinstance(text, str) and text.startswith("FAILED"):
@@ -141,7 +151,10 @@ def _run(args: argparse.Namespace) -> int:
         if not result.success or blocking:
             for event in result.all_events:
                 if event.is_step_failure:
-                    print(f"  step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+                    print(
+                        f"  step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}",
+                        file=sys.stderr,
+                    )
             print(f"error: run for {lo}..{hi} failed (run id {result.run_id})", file=sys.stderr)
             return 1
     return _summary(None, args.end)

@@ -81,7 +81,7 @@ class ScoringConfig:
             raise ValueError("invalid scoring config: " + "; ".join(problems))
 
     @classmethod
-    def from_mapping(cls, values: dict) -> "ScoringConfig":
+    def from_mapping(cls, values: dict) -> ScoringConfig:
         """Build from a plain mapping (run config, YAML), rejecting unknown keys by name."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)

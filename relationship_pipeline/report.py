@@ -31,7 +31,10 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
         lines += [_score_line(r) for r in ranked.tail(TOP_N).itertuples()]
 
     alerts = warehouse.read("alerts", [day])
-    lines.append(f"Alerts on {day}: {len(alerts)}" + (" — " + ", ".join(f"{k} {v}" for k, v in alerts["kind"].value_counts().items()) if len(alerts) else ""))
+    lines.append(
+        f"Alerts on {day}: {len(alerts)}"
+        + (" — " + ", ".join(f"{k} {v}" for k, v in alerts["kind"].value_counts().items()) if len(alerts) else "")
+    )
     lines += [f"  {a.kind:<18} {a.account_id:<10} {a.detail}" for a in alerts.head(8).itertuples()]
 
     corr = warehouse.read("score_nrr_correlation", [day])
@@ -49,7 +52,9 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
     quarantine = warehouse.read("quarantine", columns=["as_of", "reason"])
     if len(quarantine):
         codes = quarantine["reason"].str.split(":").str[0].value_counts()
-        lines.append(f"Quarantined input records: {len(quarantine)} — " + ", ".join(f"{k} {v}" for k, v in codes.items()))
+        lines.append(
+            f"Quarantined input records: {len(quarantine)} — " + ", ".join(f"{k} {v}" for k, v in codes.items())
+        )
     return "\n".join(lines)
 
 

@@ -178,7 +178,6 @@ SCORE_NRR_CORRELATION = {
 }
 
 
-
 def dated(schema: dict[str, str]) -> dict[str, str]:
     """The stored form of a per-day table: ``as_of`` (the partition key) first."""
     return {"as_of": "string", **schema}

@@ -119,7 +119,9 @@ class Warehouse:
         query = sa.select(*(table.c[c] for c in (columns or schema)))
         if partition_keys is not None:
             keys = sorted(set(partition_keys))
-            query = query.where(table.c[PARTITION_COLUMN].between(keys[0], keys[-1])) if keys else query.where(sa.false())
+            query = (
+                query.where(table.c[PARTITION_COLUMN].between(keys[0], keys[-1])) if keys else query.where(sa.false())
+            )
         if start is not None:
             query = query.where(table.c[PARTITION_COLUMN] >= start)
         if end is not None:

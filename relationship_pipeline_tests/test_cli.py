@@ -35,8 +35,21 @@ def demo_dir(tmp_path_factory) -> Path:
 
 def test_run_materialises_the_range_and_prints_a_summary(demo_dir, tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
-    code = cli.main(["run", "--data-dir", str(demo_dir), "--warehouse", url, "--start", "2025-01-06",
-                     "--end", "2025-01-09", "--chunk-days", "2"])
+    code = cli.main(
+        [
+            "run",
+            "--data-dir",
+            str(demo_dir),
+            "--warehouse",
+            url,
+            "--start",
+            "2025-01-06",
+            "--end",
+            "2025-01-09",
+            "--chunk-days",
+            "2",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "[1/2] 2025-01-06..2025-01-07 ok" in out and "[2/2] 2025-01-08..2025-01-09 ok" in out
@@ -62,8 +75,21 @@ def test_bad_arguments_exit_2_with_a_clear_message(demo_dir, args, message, caps
 def test_bad_scoring_config_is_rejected_by_name(demo_dir, tmp_path, capsys):
     overrides = tmp_path / "scoring.json"
     overrides.write_text(json.dumps({"half_life_days": 14, "halflife": 3}))
-    code = cli.main(["run", "--data-dir", str(demo_dir), "--start", "2025-01-02", "--end", "2025-01-03",
-                     "--scoring", str(overrides), "--warehouse", f"sqlite:///{tmp_path / 'wh.sqlite'}"])
+    code = cli.main(
+        [
+            "run",
+            "--data-dir",
+            str(demo_dir),
+            "--start",
+            "2025-01-02",
+            "--end",
+            "2025-01-03",
+            "--scoring",
+            str(overrides),
+            "--warehouse",
+            f"sqlite:///{tmp_path / 'wh.sqlite'}",
+        ]
+    )
     assert code == 2
     assert "unknown scoring config keys ['halflife']" in capsys.readouterr().err
 
@@ -77,9 +103,22 @@ def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path
     from relationship_pipeline.scoring import pair_strength
 
     # A scoring bug that pushes scores past 100: the pair_strength suite must catch it.
-    monkeypatch.setattr(pair_strength, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index))
-    code = cli.main(["run", "--data-dir", str(demo_dir), "--warehouse", f"sqlite:///{tmp_path / 'wh.sqlite'}",
-                     "--start", "2025-01-06", "--end", "2025-01-06"])
+    monkeypatch.setattr(
+        pair_strength, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index)
+    )
+    code = cli.main(
+        [
+            "run",
+            "--data-dir",
+            str(demo_dir),
+            "--warehouse",
+            f"sqlite:///{tmp_path / 'wh.sqlite'}",
+            "--start",
+            "2025-01-06",
+            "--end",
+            "2025-01-06",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "check failed: pair_strength:pair_strength_expectations (blocking)" in err

@@ -6,8 +6,17 @@ from relationship_pipeline.assets import all_assets
 from relationship_pipeline.definitions import defs
 
 GROUPS = {
-    "ingest": {"crm_accounts", "crm_contacts", "crm_team", "crm_arr", "crm_aliases", "crm_services",
-               "interactions", "participants", "quarantine"},
+    "ingest": {
+        "crm_accounts",
+        "crm_contacts",
+        "crm_team",
+        "crm_arr",
+        "crm_aliases",
+        "crm_services",
+        "interactions",
+        "participants",
+        "quarantine",
+    },
     "identity": {"people"},
     "strength": {"pair_touches", "pair_strength"},
     "accounts": {"account_scores", "alerts"},
@@ -42,8 +51,18 @@ def test_lineage_runs_left_to_right():
 def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():
     checks = {spec.key: spec for asset in all_assets for spec in asset.check_specs}
     by_asset = {key.asset_key.to_user_string() for key in checks}
-    assert by_asset >= {"interactions", "participants", "quarantine", "people", "pair_touches", "pair_strength",
-                        "account_scores", "alerts", "account_nrr", "score_nrr_correlation"}
+    assert by_asset >= {
+        "interactions",
+        "participants",
+        "quarantine",
+        "people",
+        "pair_touches",
+        "pair_strength",
+        "account_scores",
+        "alerts",
+        "account_nrr",
+        "score_nrr_correlation",
+    }
     blocking = {key.asset_key.to_user_string() for key, spec in checks.items() if spec.blocking}
     assert blocking >= {"interactions", "participants", "people", "pair_touches", "pair_strength", "account_scores"}
 

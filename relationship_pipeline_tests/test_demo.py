@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from scipy.stats import spearmanr
 from relationship_pipeline.demo import DemoSummary, generate_demo
 from relationship_pipeline.demo.__main__ import main
 
-UTC = timezone.utc
+UTC = UTC
 HEADERS = {
     "crm/team.csv": ["address", "name", "title", "team", "phone"],
     "crm/accounts.csv": ["account_id", "name", "domains", "segment", "owner"],
@@ -113,7 +113,7 @@ class Demo:
                     continue
                 sender = self.canonical(getaddresses([msg["From"]])[0][1])
                 recipients = [self.canonical(a) for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))]
-                kind = ("auto" if msg["Auto-Submitted"] else "bulk" if msg["Precedence"] == "bulk" else "direct")
+                kind = "auto" if msg["Auto-Submitted"] else "bulk" if msg["Precedence"] == "bulk" else "direct"
                 self._add_email(mid, when, sender, recipients, kind)
             box.close()
             self.mbox_counts[path.name] = n
@@ -181,8 +181,22 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     a = generate_demo(tmp_path / "a", seed=7, days=60)
     # another process with another string-hash seed, through the CLI: nothing may hang on set order
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-m", "relationship_pipeline.demo", "--out", str(tmp_path / "b"),
-                    "--seed", "7", "--days", "60"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "relationship_pipeline.demo",
+            "--out",
+            str(tmp_path / "b"),
+            "--seed",
+            "7",
+            "--days",
+            "60",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     generate_demo(tmp_path / "c", seed=8, days=60)
     fa, fb, fc = _files(tmp_path / "a"), _files(tmp_path / "b"), _files(tmp_path / "c")
     assert sorted(fa) == sorted(fb) and len(fa) >= 15
@@ -200,8 +214,14 @@ def test_summary_and_volumes(year):
     assert 8_000 <= s.counts["emails"] <= 15_000
     assert 1_500 <= s.counts["meetings"] <= 3_000
     assert 1_000 <= s.counts["calls"] <= 2_000
-    assert Counter(s.accounts.values()) == {"growing": 7, "steady_deep": 8, "going_cold": 7,
-                                            "single_threaded": 6, "sporadic": 7, "new_logo": 5}
+    assert Counter(s.accounts.values()) == {
+        "growing": 7,
+        "steady_deep": 8,
+        "going_cold": 7,
+        "single_threaded": 6,
+        "sporadic": 7,
+        "new_logo": 5,
+    }
 
 
 def test_every_file_parses_with_the_stdlib_and_headers_match_the_design(year):
@@ -305,8 +325,11 @@ def test_going_cold_accounts_fall_silent_and_lose_their_champion(year):
         assert first >= 20 and last <= 0.1 * first, (acc, first, last)
         champion = next(a for a, r in year.contacts.items() if r["account_id"] == acc and r["crm_role"] == "champion")
         # what the champion wrote, attended or answered (our unanswered chasers don't count)
-        seen = [i[1] for i in year.interactions
-                if (i[2][:1] == [champion] if i[0] == "email" else champion in i[2]) and i[3] != "missed"]
+        seen = [
+            i[1]
+            for i in year.interactions
+            if (i[2][:1] == [champion] if i[0] == "email" else champion in i[2]) and i[3] != "missed"
+        ]
         assert seen and max(seen) < end - timedelta(days=120), acc
 
 
@@ -332,8 +355,9 @@ def test_single_threaded_accounts_have_one_pair(year):
                 pairs |= {(a, b) for a in people if a in year.team for b in people if year.account_of(b) == acc}
         assert len(pairs) == 1, (acc, pairs)
     for acc in year.profile("steady_deep"):
-        internal = {a for s, r in year.email_pairs for a, b in ((s, r), (r, s))
-                    if a in year.team and year.account_of(b) == acc}
+        internal = {
+            a for s, r in year.email_pairs for a, b in ((s, r), (r, s)) if a in year.team and year.account_of(b) == acc
+        }
         assert len(internal) >= 3, acc
 
 
@@ -357,8 +381,9 @@ def test_messy_records_are_there_on_purpose(year):
     recurring = [e for e in year.calendar.walk("VEVENT") if e.get("rrule")]
     assert len(recurring) >= 3 and sum(e.get("exdate") is not None for e in recurring) == 1
     assert all("UNTIL" in e["rrule"] for e in recurring)
-    partstats = Counter(a.params.get("PARTSTAT") for e in year.calendar.walk("VEVENT")
-                        for a in _as_list(e.get("attendee")))
+    partstats = Counter(
+        a.params.get("PARTSTAT") for e in year.calendar.walk("VEVENT") for a in _as_list(e.get("attendee"))
+    )
     assert {"ACCEPTED", "DECLINED", "TENTATIVE"} <= set(partstats)
     dtstarts = year.calendar.to_ical()
     assert b"DTSTART;TZID=" in dtstarts and b"Z\r\nDTEND" in dtstarts

@@ -223,7 +223,12 @@ BROKEN = [
     ("interactions", {"duration_s": [np.nan, -1.0, 5.0]}, "expect_column_values_to_be_between(duration_s)", 1),
     ("participants", {"role": ["from", "reader", "attendee"]}, "expect_column_values_to_be_in_set(role)", 1),
     ("participants", {"response": [None, "maybe", "accepted"]}, "expect_column_values_to_be_in_set(response)", 1),
-    ("participants", {"address": ["ann@us.com", None, "bob@them.com"]}, "expect_column_values_to_not_be_null(address)", 1),
+    (
+        "participants",
+        {"address": ["ann@us.com", None, "bob@them.com"]},
+        "expect_column_values_to_not_be_null(address)",
+        1,
+    ),
     (
         "participants",
         {"address": ["ann@us.com", "ann@us.com", "bob@them.com"], "role": ["to", "to", "attendee"]},

@@ -1,6 +1,6 @@
 """The whole graph through Dagster: a range run, a re-run, an incremental day, a failing suite."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +13,6 @@ from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.io_manager import WarehouseIOManager
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
-from relationship_pipeline.schemas import TABLES, conform
 from relationship_pipeline.scoring.pair_strength import update_pair_strength
 from relationship_pipeline.sources.crm import load_crm
 from relationship_pipeline.sources.input_folder import read_interactions
@@ -21,8 +20,17 @@ from relationship_pipeline.warehouse import Warehouse
 
 START = date(2025, 1, 1)
 DAYS = 12
-PER_DAY_TABLES = ["interactions", "participants", "quarantine", "people", "pair_touches", "pair_strength",
-                  "account_scores", "alerts", "score_nrr_correlation"]
+PER_DAY_TABLES = [
+    "interactions",
+    "participants",
+    "quarantine",
+    "people",
+    "pair_touches",
+    "pair_strength",
+    "account_scores",
+    "alerts",
+    "score_nrr_correlation",
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +54,10 @@ def run(data_dir, url, first: date, last: date, selection=None, raise_on_error=T
         all_assets,
         resources=resources(data_dir, url),
         instance=dg.DagsterInstance.ephemeral(),
-        tags={"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()},
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
         selection=selection,
         raise_on_error=raise_on_error,
     )
@@ -55,7 +66,10 @@ def run(data_dir, url, first: date, last: date, selection=None, raise_on_error=T
 def table_counts(url: str) -> dict:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        return {t: dict(conn.execute(sa.text(f"SELECT as_of, count(*) FROM {t} GROUP BY as_of")).fetchall()) for t in PER_DAY_TABLES}
+        return {
+            t: dict(conn.execute(sa.text(f"SELECT as_of, count(*) FROM {t} GROUP BY as_of")).fetchall())
+            for t in PER_DAY_TABLES
+        }
 
 
 def test_range_run_rerun_and_incremental_day(demo_dir, tmp_path):
@@ -69,13 +83,18 @@ def test_range_run_rerun_and_incremental_day(demo_dir, tmp_path):
 
     # Independent route to the interaction count: the parsers alone, deduplicated, same days.
     crm = load_crm(demo_dir)
-    window = (datetime.combine(START, time(0), tzinfo=timezone.utc), datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc))
+    window = (
+        datetime.combine(START, time(0), tzinfo=UTC),
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC),
+    )
     parsed = read_interactions(demo_dir, crm, *window).interactions
     in_days = parsed[(parsed["occurred_at"] >= window[0]) & (parsed["occurred_at"] < window[1])]
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT count(*), count(DISTINCT interaction_id) FROM interactions")).one()
-        accounts = conn.execute(sa.text("SELECT count(DISTINCT account_id) FROM account_scores WHERE as_of = :d"), {"d": last.isoformat()}).scalar()
+        accounts = conn.execute(
+            sa.text("SELECT count(DISTINCT account_id) FROM account_scores WHERE as_of = :d"), {"d": last.isoformat()}
+        ).scalar()
     assert stored == (in_days["interaction_id"].nunique(), in_days["interaction_id"].nunique())
     assert accounts == len(crm.accounts)
 

@@ -40,26 +40,53 @@ def ts(s: str | None):
 
 def pair(internal, external, account, score, last_meaningful=None, last="2024-06-01", strength=None):
     return {
-        "as_of": AS_OF.isoformat(), "internal_address": internal, "external_address": external,
-        "account_id": account, "strength": score / 100 if strength is None else strength, "score": score,
-        "band": 3, "first_interaction_at": ts("2024-01-01"), "last_interaction_at": ts(last),
-        "last_meaningful_at": ts(last_meaningful), "emails": 1, "meetings": 0, "calls": 0,
-        "emails_outbound": 1, "emails_inbound": 0, "reciprocity": 0.0, "weight_total": 1.0,
+        "as_of": AS_OF.isoformat(),
+        "internal_address": internal,
+        "external_address": external,
+        "account_id": account,
+        "strength": score / 100 if strength is None else strength,
+        "score": score,
+        "band": 3,
+        "first_interaction_at": ts("2024-01-01"),
+        "last_interaction_at": ts(last),
+        "last_meaningful_at": ts(last_meaningful),
+        "emails": 1,
+        "meetings": 0,
+        "calls": 0,
+        "emails_outbound": 1,
+        "emails_inbound": 0,
+        "reciprocity": 0.0,
+        "weight_total": 1.0,
     }
 
 
 def touch(iid, internal, external, account, channel, at, category="direct", weight=1.0):
     return {
-        "as_of": AS_OF.isoformat(), "interaction_id": iid, "internal_address": internal,
-        "external_address": external, "account_id": account, "channel": channel, "category": category,
-        "occurred_at": ts(at), "weight": weight, "direction": "mutual", "meaningful": channel != "email",
+        "as_of": AS_OF.isoformat(),
+        "interaction_id": iid,
+        "internal_address": internal,
+        "external_address": external,
+        "account_id": account,
+        "channel": channel,
+        "category": category,
+        "occurred_at": ts(at),
+        "weight": weight,
+        "direction": "mutual",
+        "meaningful": channel != "email",
     }
 
 
 def person(address, account, seniority="individual", function="unknown", crm_role=None, internal=False, name=None):
     return {
-        "address": address, "name": name, "title": None, "is_internal": internal, "account_id": account,
-        "seniority": seniority, "function": function, "crm_role": crm_role, "resolved_by": "contact",
+        "address": address,
+        "name": name,
+        "title": None,
+        "is_internal": internal,
+        "account_id": account,
+        "seniority": seniority,
+        "function": function,
+        "crm_role": crm_role,
+        "resolved_by": "contact",
     }
 
 
@@ -156,15 +183,27 @@ def data():
 
 def run(d, services="default", config=CFG):
     return account_scores(
-        AS_OF, d["pairs"], d["people"], d["accounts"], d["contacts"], d["touches"],
-        d["services"] if isinstance(services, str) else services, config,
+        AS_OF,
+        d["pairs"],
+        d["people"],
+        d["accounts"],
+        d["contacts"],
+        d["touches"],
+        d["services"] if isinstance(services, str) else services,
+        config,
     ).set_index("account_id")
 
 
 def test_schema_and_rows(data):
     raw = account_scores(
-        AS_OF, data["pairs"], data["people"], data["accounts"], data["contacts"], data["touches"],
-        data["services"], CFG,
+        AS_OF,
+        data["pairs"],
+        data["people"],
+        data["accounts"],
+        data["contacts"],
+        data["touches"],
+        data["services"],
+        CFG,
     )
     assert list(raw.columns) == list(ACCOUNT_SCORES)
     assert raw.dtypes.astype(str).tolist() == [str(pd.Series(dtype=t).dtype) for t in ACCOUNT_SCORES.values()]
@@ -181,8 +220,12 @@ def test_relationship_depth_capped(data):
     assert a["engaged_stakeholders"] == 3
     assert a["executive_engaged"] and a["cross_functional"] and a["engaged_functions"] == 2
     assert a["recent_meaningful_interactions"] == 1
-    assert (a["stakeholder_points"], a["executive_points"], a["cross_functional_points"],
-            a["recent_interaction_points"]) == (45, 25, 10, 20)
+    assert (
+        a["stakeholder_points"],
+        a["executive_points"],
+        a["cross_functional_points"],
+        a["recent_interaction_points"],
+    ) == (45, 25, 10, 20)
     assert a["relationship_depth_score"] == 100
     assert a["internal_people"] == 2 and not a["single_threaded"]
     # key roles held by engaged: economic_buyer, champion; CRM contacts hold those + decision_maker.
@@ -267,8 +310,14 @@ def test_config_drives_points(data):
 
 def test_empty_inputs(data):
     out = account_scores(
-        AS_OF, data["pairs"].iloc[0:0], data["people"].iloc[0:0], data["accounts"],
-        data["contacts"].iloc[0:0], data["touches"].iloc[0:0], None, CFG,
+        AS_OF,
+        data["pairs"].iloc[0:0],
+        data["people"].iloc[0:0],
+        data["accounts"],
+        data["contacts"].iloc[0:0],
+        data["touches"].iloc[0:0],
+        None,
+        CFG,
     )
     assert len(out) == 4
     assert (out["relationship_depth_score"] == 0).all() and (out["engagement_score"] == 0).all()

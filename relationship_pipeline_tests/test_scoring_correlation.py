@@ -37,25 +37,56 @@ def make(n_ent=6, n_smb=3, engagement=None, nrr=None, as_of=AS_OF.isoformat()):
     base = {c: 0 for c in ACCOUNT_SCORES}
     scores = conform(
         pd.DataFrame(
-            [{**base, "as_of": as_of, "account_id": a, "relationship_depth_score": d, "engagement_score": e}
-             for a, d, e in zip(ids, depth, eng)],
+            [
+                {**base, "as_of": as_of, "account_id": a, "relationship_depth_score": d, "engagement_score": e}
+                for a, d, e in zip(ids, depth, eng)
+            ],
             columns=list(ACCOUNT_SCORES),
         ),
         ACCOUNT_SCORES,
     )
     nrr_df = conform(
         pd.DataFrame(
-            [{"account_id": a, "month": "2023-01", "arr": 100.0, "arr_12m_later": 100 * v, "nrr_12m": v,
-              "expansion_arr": 0.0, "contraction_arr": 0.0, "churned": False} for a, v in zip(ids, nrr_v)]
+            [
+                {
+                    "account_id": a,
+                    "month": "2023-01",
+                    "arr": 100.0,
+                    "arr_12m_later": 100 * v,
+                    "nrr_12m": v,
+                    "expansion_arr": 0.0,
+                    "contraction_arr": 0.0,
+                    "churned": False,
+                }
+                for a, v in zip(ids, nrr_v)
+            ]
             # another month's NRR must not be used
-            + [{"account_id": a, "month": "2023-02", "arr": 100.0, "arr_12m_later": 100.0, "nrr_12m": 5.0 - i,
-                "expansion_arr": 0.0, "contraction_arr": 0.0, "churned": False} for i, a in enumerate(ids)]
+            + [
+                {
+                    "account_id": a,
+                    "month": "2023-02",
+                    "arr": 100.0,
+                    "arr_12m_later": 100.0,
+                    "nrr_12m": 5.0 - i,
+                    "expansion_arr": 0.0,
+                    "contraction_arr": 0.0,
+                    "churned": False,
+                }
+                for i, a in enumerate(ids)
+            ]
         ),
         ACCOUNT_NRR,
     )
     accounts = conform(
-        pd.DataFrame({"account_id": ids + ["idle"], "name": "x", "domains": "x", "owner": "x",
-                      "segment": ["enterprise"] * n_ent + ["smb"] * n_smb + ["mid"]}),
+        pd.DataFrame(
+            {
+                "account_id": ids + ["idle"],
+                "name": "x",
+                "domains": "x",
+                "owner": "x",
+                "segment": ["enterprise"] * n_ent + ["smb"] * n_smb + ["mid"],
+            }
+        ),
         CRM_ACCOUNTS,
     )
     return scores, nrr_df, accounts

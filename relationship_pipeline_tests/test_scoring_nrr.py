@@ -20,12 +20,19 @@ def arr_frame(rows):
 def nrr():
     arr = arr_frame(
         [
-            ("grow", "2023-01", 100.0), ("grow", "2024-01", 120.0),  # expansion 20, nrr 1.2
-            ("shrink", "2023-01", 100.0), ("shrink", "2024-01", 80.0),  # contraction 20, nrr 0.8
-            ("churn", "2023-01", 100.0), ("churn", "2024-01", 0.0),  # churned, contraction 100, nrr 0
-            ("gone", "2023-01", 100.0), ("gone", "2023-06", 100.0),  # no 2024-01 row -> unknown
-            ("new", "2023-01", 0.0), ("new", "2024-01", 50.0),  # arr 0 -> nrr NaN, expansion 50
-            ("dup", "2023-01", 60.0), ("dup", "2023-01", 40.0), ("dup", "2024-01", 100.0),  # summed: flat
+            ("grow", "2023-01", 100.0),
+            ("grow", "2024-01", 120.0),  # expansion 20, nrr 1.2
+            ("shrink", "2023-01", 100.0),
+            ("shrink", "2024-01", 80.0),  # contraction 20, nrr 0.8
+            ("churn", "2023-01", 100.0),
+            ("churn", "2024-01", 0.0),  # churned, contraction 100, nrr 0
+            ("gone", "2023-01", 100.0),
+            ("gone", "2023-06", 100.0),  # no 2024-01 row -> unknown
+            ("new", "2023-01", 0.0),
+            ("new", "2024-01", 50.0),  # arr 0 -> nrr NaN, expansion 50
+            ("dup", "2023-01", 60.0),
+            ("dup", "2023-01", 40.0),
+            ("dup", "2024-01", 100.0),  # summed: flat
         ]
     )
     return account_nrr(arr)

@@ -52,7 +52,12 @@ def test_call_log(tmp_path):
         call_id_hash("2025-01-08T15:00:00Z|alice@ours.com|carol@acme.com"),
     ]
     assert i["interaction_id"][0] == "cl_" + hashlib.sha1(b"c1").hexdigest()[:20]
-    assert list(i["occurred_at"]) == [ts("2025-01-07 15:00"), ts("2025-01-07 16:00"), ts("2025-01-08 09:30"), ts("2025-01-08 15:00")]
+    assert list(i["occurred_at"]) == [
+        ts("2025-01-07 15:00"),
+        ts("2025-01-07 16:00"),
+        ts("2025-01-08 09:30"),
+        ts("2025-01-08 15:00"),
+    ]
     assert list(i["duration_s"]) == [750.0, 0.0, 245.0, 90.0]
     assert list(i["status"]) == ["answered", "missed", "answered", "answered"]
     assert list(i["duplicates"]) == [1, 0, 0, 0]
@@ -97,7 +102,11 @@ def test_bad_rows_are_quarantined(tmp_path):
 def test_counts_add_up(tmp_path):
     batch = parse_log(tmp_path)
     assert dict(batch.counts) == {
-        "call.files": 1, "call.read": 10, "call.interactions": 4, "call.duplicates": 1, "call.quarantined": 5,
+        "call.files": 1,
+        "call.read": 10,
+        "call.interactions": 4,
+        "call.duplicates": 1,
+        "call.quarantined": 5,
         "call.unmatched_phones": 1,
     }
 
@@ -107,7 +116,10 @@ def test_wrong_columns_quarantine_the_file(tmp_path):
     shutil.copy(CALLS / "wrong_columns.csv", tmp_path / "calls")
     batch = parse_calls(tmp_path / "calls", tmp_path)
     assert list(batch.quarantine["location"]) == ["file"]
-    assert batch.quarantine["reason"][0] == "missing_columns: started_at, caller, callee, status (header has id, time, from, to)"
+    assert (
+        batch.quarantine["reason"][0]
+        == "missing_columns: started_at, caller, callee, status (header has id, time, from, to)"
+    )
     assert batch.counts["call.read"] == batch.counts["call.quarantined"] == 1
 
 
@@ -156,7 +168,9 @@ def test_normalise_phone(text, expected):
     assert normalise_phone(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [("90", 90.0), ("1:30", 90.0), ("01:01:30", 3690.0), ("75:00", 4500.0), ("2.5", 2.5)])
+@pytest.mark.parametrize(
+    "text, expected", [("90", 90.0), ("1:30", 90.0), ("01:01:30", 3690.0), ("75:00", 4500.0), ("2.5", 2.5)]
+)
 def test_parse_duration_s(text, expected):
     assert parse_duration_s(text) == expected
 

@@ -83,7 +83,11 @@ def test_team_without_phone_column(crm):
 
 
 def test_arr(crm):
-    assert crm.arr.to_dict("list") == {"account_id": ["ACC1", "ACC1"], "month": ["2024-01", "2024-02"], "arr": [120000.0, 125000.5]}
+    assert crm.arr.to_dict("list") == {
+        "account_id": ["ACC1", "ACC1"],
+        "month": ["2024-01", "2024-02"],
+        "arr": [120000.0, 125000.5],
+    }
     assert codes(crm.quarantine, "crm/arr.csv") == [
         ("line 4", "bad_month"),  # 2024-13
         ("line 5", "bad_month"),  # Jan 2024
@@ -153,7 +157,11 @@ def make_sqlite(path: Path) -> str:
     engine = sa.create_engine(url)
     with engine.begin() as con:
         pd.DataFrame(
-            {"account_id": ["A1", "A2", None], "name": ["Acme", "Globex", "Nobody"], "domains": ["ACME.com", "@globex.com", "x.com"]}
+            {
+                "account_id": ["A1", "A2", None],
+                "name": ["Acme", "Globex", "Nobody"],
+                "domains": ["ACME.com", "@globex.com", "x.com"],
+            }
         ).to_sql("accounts", con, index=False)  # no segment / owner columns
         pd.DataFrame(
             {
@@ -163,9 +171,9 @@ def make_sqlite(path: Path) -> str:
                 "phone": [4155550100, None],  # an integer column in the database
             }
         ).to_sql("contacts", con, index=False)
-        pd.DataFrame({"account_id": ["A1", "A1", "A2"], "month": ["2024-01", "2024-02", "2024-1"], "arr": [1000.0, 1100.5, 5.0]}).to_sql(
-            "arr", con, index=False
-        )
+        pd.DataFrame(
+            {"account_id": ["A1", "A1", "A2"], "month": ["2024-01", "2024-02", "2024-1"], "arr": [1000.0, 1100.5, 5.0]}
+        ).to_sql("arr", con, index=False)
     engine.dispose()
     return url
 
@@ -174,12 +182,18 @@ def test_crm_from_sqlite(tmp_path):
     crm = load_crm(sql_url=make_sqlite(tmp_path / "crm.db"))
     a = crm.accounts
     assert a[["account_id", "name", "domains"]].to_dict("list") == {
-        "account_id": ["A1", "A2"], "name": ["Acme", "Globex"], "domains": ["acme.com", "globex.com"],
+        "account_id": ["A1", "A2"],
+        "name": ["Acme", "Globex"],
+        "domains": ["acme.com", "globex.com"],
     }
     assert a["segment"].isna().all() and a["owner"].isna().all()  # columns absent from the table
     assert list(crm.contacts["address"]) == ["bob@acme.com"] and list(crm.contacts["crm_role"]) == ["champion"]
     assert crm.phone_directory() == {"4155550100": "bob@acme.com"}
-    assert crm.arr.to_dict("list") == {"account_id": ["A1", "A1"], "month": ["2024-01", "2024-02"], "arr": [1000.0, 1100.5]}
+    assert crm.arr.to_dict("list") == {
+        "account_id": ["A1", "A1"],
+        "month": ["2024-01", "2024-02"],
+        "arr": [1000.0, 1100.5],
+    }
     assert crm.team.empty and crm.services.empty  # tables absent
     q = crm.quarantine
     assert list(zip(q["source"], q["location"], q["reason"].str.split(":").str[0])) == [

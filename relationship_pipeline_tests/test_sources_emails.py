@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -38,7 +38,7 @@ ENRON = Path(__file__).resolve().parents[2] / "shared/data/enron"
 
 
 def utc(*args) -> pd.Timestamp:
-    return pd.Timestamp(datetime(*args, tzinfo=timezone.utc))
+    return pd.Timestamp(datetime(*args, tzinfo=UTC))
 
 
 def code(reason: str) -> str:
@@ -58,7 +58,7 @@ def people(participants) -> set[tuple[str, object, str]]:
     rows = participants.itertuples() if isinstance(participants, pd.DataFrame) else participants
     out = set()
     for p in rows:
-        get = (lambda k: getattr(p, k)) if isinstance(participants, pd.DataFrame) else p.get
+        get = (lambda k: getattr(p, k)) if isinstance(participants, pd.DataFrame) else p.get  # noqa: B023 (used at once)
         name = get("name")
         out.add((get("address"), None if name is None or pd.isna(name) else name, get("role")))
     return out
@@ -170,7 +170,7 @@ def test_two_digit_year_and_missing_zone():
 def test_parse_date_forms(text, expected):
     got, problem = parse_date(text)
     assert problem is None
-    assert got == datetime(*expected, tzinfo=timezone.utc)
+    assert got == datetime(*expected, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,9 @@ def test_thread_id_from_references_then_in_reply_to_then_message_id(batch):
         b"In-Reply-To: <parent@x>\nDate: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\nTo: b@y.com\n\nhi\n", "s", "file"
     )
     assert row["thread_id"] == "parent@x"
-    row, _, _ = parse_message_bytes(b"Date: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\nTo: b@y.com\n\nhi\n", "s", "file")
+    row, _, _ = parse_message_bytes(
+        b"Date: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\nTo: b@y.com\n\nhi\n", "s", "file"
+    )
     assert row["thread_id"] is None  # no ids at all -> NA; the interaction id does not need one
 
 
@@ -303,8 +305,12 @@ def test_mbox_edge_files(tmp_path):
     (emails / "none.mbox").write_bytes(b"\x89PNG\r\n\x1a\n binary")
     (emails / "empty.mbox").write_bytes(b"")
     (emails / "Inbox.mbox").mkdir()  # Apple Mail export: a folder holding a file named mbox
-    (emails / "Inbox.mbox" / "mbox").write_bytes(b"From a@x.com Mon Jan  3 10:00:00 2022\n" + good.replace(b"hi", b"apple"))
-    (emails / "headers_cut.mbox").write_bytes(b"From a@x.com Mon Jan  3 10:00:00 2022\nDate: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\n")
+    (emails / "Inbox.mbox" / "mbox").write_bytes(
+        b"From a@x.com Mon Jan  3 10:00:00 2022\n" + good.replace(b"hi", b"apple")
+    )
+    (emails / "headers_cut.mbox").write_bytes(
+        b"From a@x.com Mon Jan  3 10:00:00 2022\nDate: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\n"
+    )
     b = parse_emails(emails, tmp_path)
     reasons = dict(zip(b.quarantine["source"] + " " + b.quarantine["location"], b.quarantine["reason"]))
     assert reasons == {
@@ -383,7 +389,9 @@ def test_csv_binary_and_parquet(tmp_path):
     ).to_parquet(emails / "export.parquet")
     (emails / "broken.parquet").write_bytes(b"PAR1 not really")
     b = parse_emails(emails, tmp_path)
-    reasons = {(s, loc): code(r) for s, loc, r in zip(b.quarantine["source"], b.quarantine["location"], b.quarantine["reason"])}
+    reasons = {
+        (s, loc): code(r) for s, loc, r in zip(b.quarantine["source"], b.quarantine["location"], b.quarantine["reason"])
+    }
     assert reasons == {
         ("emails/nul.csv", "file"): "binary_file",
         ("emails/export.parquet", "row 2"): "missing_date",
@@ -467,7 +475,11 @@ HEADER_LINES = st.sampled_from(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.binary(max_size=600), st.lists(st.one_of(HEADER_LINES, st.binary(max_size=12)), max_size=60).map(b"".join)))
+@given(
+    st.one_of(
+        st.binary(max_size=600), st.lists(st.one_of(HEADER_LINES, st.binary(max_size=12)), max_size=60).map(b"".join)
+    )
+)
 def test_parse_message_never_raises(raw):
     # The unguarded core, so that a bug is not hidden by parse_message's last-resort handler.
     parsed = _parse_message_unguarded(raw, "s", "message 1")

@@ -6,7 +6,7 @@ import hashlib
 import math
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,7 @@ from relationship_pipeline.sources.meetings import meeting_id, parse_meetings, p
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MEETINGS = FIXTURES / "meetings"
-UTC = timezone.utc
+UTC = UTC
 # Three weeks: Mon 6 Jan 2025 00:00 UTC up to (not including) Mon 27 Jan.
 WINDOW = (datetime(2025, 1, 6, tzinfo=UTC), datetime(2025, 1, 27, tzinfo=UTC))
 
@@ -37,7 +37,10 @@ def parse_one(tmp_path: Path, *names: str):
 
 
 def assert_counts_add_up(counts):
-    assert counts["meeting.read"] == counts["meeting.interactions"] + counts["meeting.duplicates"] + counts["meeting.quarantined"]
+    assert (
+        counts["meeting.read"]
+        == counts["meeting.interactions"] + counts["meeting.duplicates"] + counts["meeting.quarantined"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,9 @@ def test_weekly_series_with_exdate_and_moved_occurrence(calendar):
     assert list(weekly["duration_s"]) == [1800.0, 3600.0]
     assert list(weekly["status"]) == ["confirmed", "confirmed"]
     # The moved occurrence keeps the id of its original slot (RECURRENCE-ID 20 Jan 15:00 UTC).
-    assert weekly.loc[1, "interaction_id"] == meeting_id("weekly-sync@example.com", datetime(2025, 1, 20, 15, tzinfo=UTC))
+    assert weekly.loc[1, "interaction_id"] == meeting_id(
+        "weekly-sync@example.com", datetime(2025, 1, 20, 15, tzinfo=UTC)
+    )
     expected = "mt_" + hashlib.sha1(b"weekly-sync@example.com2025-01-06T15:00:00Z").hexdigest()[:20]
     assert weekly.loc[0, "interaction_id"] == expected
 
@@ -83,13 +88,18 @@ def test_series_participants_organizer_once_declined_kept_room_dropped(calendar)
     names = calendar.participants.set_index(["interaction_id", "address"])["name"]
     assert names[(first, "bob@acme.com")] == "Bob Acme"
     # The override carries its own attendee list and PARTSTAT.
-    assert people(calendar, moved) == {"alice@ours.com": ("organizer", "accepted"), "bob@acme.com": ("attendee", "tentative")}
+    assert people(calendar, moved) == {
+        "alice@ours.com": ("organizer", "accepted"),
+        "bob@acme.com": ("attendee", "tentative"),
+    }
 
 
 def test_series_outside_the_window_expands_to_nothing(tmp_path):
     (tmp_path / "meetings").mkdir()
     shutil.copy(MEETINGS / "team_calendar.ics", tmp_path / "meetings")
-    batch = parse_meetings(tmp_path / "meetings", tmp_path, datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC))
+    batch = parse_meetings(
+        tmp_path / "meetings", tmp_path, datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
+    )
     assert "weekly-sync@example.com" not in set(batch.interactions["thread_id"])
     # The four non-recurring events come back whatever the window.
     assert len(batch.interactions) == 4
@@ -162,7 +172,11 @@ def test_bad_events_are_quarantined_and_good_ones_kept(tmp_path):
     assert q["occurred_at"][0] == ts("2025-01-07 10:00")  # readable start of the event without UID
     assert pd.isna(q["occurred_at"][1])
     assert dict(batch.counts) == {
-        "meeting.files": 1, "meeting.read": 6, "meeting.interactions": 1, "meeting.duplicates": 0, "meeting.quarantined": 5,
+        "meeting.files": 1,
+        "meeting.read": 6,
+        "meeting.interactions": 1,
+        "meeting.duplicates": 0,
+        "meeting.quarantined": 5,
     }
 
 
@@ -237,7 +251,11 @@ def test_csv_meetings(tmp_path):
     ]
     assert q["raw_excerpt"][0].startswith("csv-3,2025-02-30")
     assert dict(batch.counts) == {
-        "meeting.files": 1, "meeting.read": 7, "meeting.interactions": 2, "meeting.duplicates": 1, "meeting.quarantined": 4,
+        "meeting.files": 1,
+        "meeting.read": 7,
+        "meeting.interactions": 2,
+        "meeting.duplicates": 1,
+        "meeting.quarantined": 4,
     }
 
 
@@ -254,7 +272,11 @@ def test_csv_with_wrong_columns_is_quarantined_whole(tmp_path):
 def test_whole_folder_counts_add_up(calendar):
     # 6 (team_calendar) + 6 (bad_events: 1 good, 5 bad) + 1 (broken) + 7 (export.csv) + 1 (wrong_columns)
     assert dict(calendar.counts) == {
-        "meeting.files": 5, "meeting.read": 21, "meeting.interactions": 9, "meeting.duplicates": 1, "meeting.quarantined": 11,
+        "meeting.files": 5,
+        "meeting.read": 21,
+        "meeting.interactions": 9,
+        "meeting.duplicates": 1,
+        "meeting.quarantined": 11,
     }
     assert_counts_add_up(calendar.counts)
 

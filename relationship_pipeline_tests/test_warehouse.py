@@ -5,15 +5,21 @@ import pytest
 import sqlalchemy as sa
 
 from relationship_pipeline import warehouse as warehouse_module
-
 from relationship_pipeline.schemas import TABLES, conform
 from relationship_pipeline.warehouse import Warehouse
 
 
 def alerts(day: str, n: int) -> pd.DataFrame:
     return conform(
-        pd.DataFrame({"as_of": [day] * n, "account_id": [f"A{i}" for i in range(n)], "kind": "single_threaded",
-                      "address": "x@y.example", "detail": "d"}),
+        pd.DataFrame(
+            {
+                "as_of": [day] * n,
+                "account_id": [f"A{i}" for i in range(n)],
+                "kind": "single_threaded",
+                "address": "x@y.example",
+                "detail": "d",
+            }
+        ),
         TABLES["alerts"],
     )
 
@@ -52,14 +58,27 @@ def test_failed_insert_rolls_back_the_delete(warehouse_url, monkeypatch):
 def test_round_trip_of_every_dtype(warehouse_url):
     wh = Warehouse(warehouse_url)
     df = conform(
-        pd.DataFrame({
-            "as_of": ["2025-03-01"], "internal_address": ["a@us"], "external_address": ["b@them"], "account_id": ["A1"],
-            "strength": [0.125], "score": [15.9], "band": [1],
-            "first_interaction_at": [pd.Timestamp("2025-02-01T10:30:00", tz="America/New_York")],
-            "last_interaction_at": [pd.Timestamp("2025-03-01T23:59:59", tz="UTC")], "last_meaningful_at": [pd.NaT],
-            "emails": [3], "meetings": [0], "calls": [1], "emails_outbound": [2], "emails_inbound": [1],
-            "reciprocity": [0.5], "weight_total": [0.6],
-        }),
+        pd.DataFrame(
+            {
+                "as_of": ["2025-03-01"],
+                "internal_address": ["a@us"],
+                "external_address": ["b@them"],
+                "account_id": ["A1"],
+                "strength": [0.125],
+                "score": [15.9],
+                "band": [1],
+                "first_interaction_at": [pd.Timestamp("2025-02-01T10:30:00", tz="America/New_York")],
+                "last_interaction_at": [pd.Timestamp("2025-03-01T23:59:59", tz="UTC")],
+                "last_meaningful_at": [pd.NaT],
+                "emails": [3],
+                "meetings": [0],
+                "calls": [1],
+                "emails_outbound": [2],
+                "emails_inbound": [1],
+                "reciprocity": [0.5],
+                "weight_total": [0.6],
+            }
+        ),
         TABLES["pair_strength"],
     )
     wh.write("pair_strength", df, ["2025-03-01"])
@@ -71,7 +90,10 @@ def test_round_trip_of_every_dtype(warehouse_url):
 def test_unpartitioned_tables_are_replaced_whole_and_missing_tables_read_empty(warehouse_url):
     wh = Warehouse(warehouse_url)
     assert wh.read("crm_arr").empty and list(wh.read("crm_arr").columns) == list(TABLES["crm_arr"])
-    arr = conform(pd.DataFrame({"account_id": ["A1", "A2"], "month": ["2025-01", "2025-01"], "arr": [10.0, 20.0]}), TABLES["crm_arr"])
+    arr = conform(
+        pd.DataFrame({"account_id": ["A1", "A2"], "month": ["2025-01", "2025-01"], "arr": [10.0, 20.0]}),
+        TABLES["crm_arr"],
+    )
     wh.write("crm_arr", arr)
     wh.write("crm_arr", arr.iloc[:1])
     assert wh.read("crm_arr")["account_id"].tolist() == ["A1"]

@@ -6,14 +6,13 @@ import dagster as dg
 import pandas as pd
 
 from relationship_pipeline.assets.common import (
-    OWNERS,
+    daily_asset,
     frame_metadata,
     partition_days,
+    rows_by_day,
     suite_check_result,
-    suite_check_spec,
 )
 from relationship_pipeline.identity.people import resolve_people
-from relationship_pipeline.partitions import daily_partitions
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.schemas import ACCOUNT_SCORES, ALERTS, empty_frame
 from relationship_pipeline.scoring.account_scores import account_scores as score_accounts
@@ -22,23 +21,20 @@ from relationship_pipeline.scoring.alerts import account_alerts
 GROUP = "accounts"
 
 
-def identities(pair_strength: pd.DataFrame, people: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains):
+def identities(
+    pair_strength: pd.DataFrame, people: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains
+):
     """Resolved identity of every address in the snapshots, named as seen in mail where the CRM has no name."""
-    addresses = pd.concat([pair_strength["internal_address"], pair_strength["external_address"], people["address"]]).unique()
+    addresses = pd.concat(
+        [pair_strength["internal_address"], pair_strength["external_address"], people["address"]]
+    ).unique()
     names = people.drop_duplicates("address").set_index("address")["name"]
     seen = pd.DataFrame({"address": pd.array(addresses, dtype="string")})
     seen["name"] = seen["address"].map(names)
     return resolve_people(seen, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None)
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"pandas", "sql"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    check_specs=[suite_check_spec("account_scores")],
-)
+@daily_asset(GROUP)
 def account_scores(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
@@ -60,10 +56,13 @@ def account_scores(
     who = identities(pair_strength, people, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
     touches = warehouse.warehouse().read("pair_touches", start=horizon_start, end=days[-1].isoformat())
-    snapshots = dict(tuple(pair_strength.groupby("as_of"))) if len(pair_strength) else {}
+    snapshots = rows_by_day(pair_strength)
     frames = []
     for day in days:
-        window = touches[(touches["as_of"] > (day - timedelta(days=config.engagement_horizon_days)).isoformat()) & (touches["as_of"] <= day.isoformat())]
+        window = touches[
+            (touches["as_of"] > (day - timedelta(days=config.engagement_horizon_days)).isoformat())
+            & (touches["as_of"] <= day.isoformat())
+        ]
         snap = snapshots.get(day.isoformat(), pair_strength.iloc[0:0])
         frames.append(score_accounts(day, snap, who, crm_accounts, crm_contacts, window, crm_services, config))
     df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ACCOUNT_SCORES)
@@ -79,14 +78,7 @@ def account_scores(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"pandas", "sql"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    check_specs=[suite_check_spec("alerts", blocking=False)],
-)
+@daily_asset(GROUP, blocking=False)
 def alerts(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
@@ -108,8 +100,8 @@ def alerts(
     who = identities(pair_strength, people, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
     history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
     history = warehouse.warehouse().read("account_scores", start=history_start, end=days[-1].isoformat())
-    scores_by_day = dict(tuple(account_scores.groupby("as_of"))) if len(account_scores) else {}
-    snaps_by_day = dict(tuple(pair_strength.groupby("as_of"))) if len(pair_strength) else {}
+    scores_by_day = rows_by_day(account_scores)
+    snaps_by_day = rows_by_day(pair_strength)
     frames = []
     for day in days:
         key = day.isoformat()
@@ -135,4 +127,3 @@ def alerts(
 
 
 accounts_assets = [account_scores, alerts]
-

@@ -18,6 +18,32 @@ OWNERS = ["team:revenue-data"]
 PREVIEW_ROWS = 10
 
 
+def daily_asset(group: str, *, blocking: bool = True):
+    """``@dg.asset`` for a per-day table: daily partitions, single-run backfills, its GX suite as a check.
+
+    The asset's function name is the table name; ``blocking`` says whether a failed suite stops
+    downstream assets in the same run.
+    """
+
+    def decorate(fn):
+        return dg.asset(
+            name=fn.__name__,
+            group_name=group,
+            owners=OWNERS,
+            kinds={"pandas", "sql"},
+            partitions_def=daily_partitions,
+            backfill_policy=dg.BackfillPolicy.single_run(),
+            check_specs=[suite_check_spec(fn.__name__, blocking=blocking)],
+        )(fn)
+
+    return decorate
+
+
+def rows_by_day(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``as_of`` -> that day's rows; a missing day means no rows (use ``df.iloc[0:0]``)."""
+    return dict(tuple(df.groupby("as_of"))) if len(df) else {}
+
+
 def partition_days(context: dg.AssetExecutionContext) -> list[date]:
     """Every day this run materialises: one partition, or a range in a single-run backfill."""
     return [date.fromisoformat(k) for k in context.partition_keys]
@@ -31,7 +57,11 @@ def partition_bounds() -> tuple[date, date]:
 
 def frame_metadata(df: pd.DataFrame, **extra) -> dict:
     """Row count and a Markdown preview of the first rows, plus any extra values."""
-    return {"dagster/row_count": len(df), "preview": dg.MetadataValue.md(markdown_table(df.head(PREVIEW_ROWS))), **extra}
+    return {
+        "dagster/row_count": len(df),
+        "preview": dg.MetadataValue.md(markdown_table(df.head(PREVIEW_ROWS))),
+        **extra,
+    }
 
 
 def markdown_table(df: pd.DataFrame) -> str:

@@ -1,12 +1,10 @@
 """Identity group: who each address is."""
 
-
 import dagster as dg
 import pandas as pd
 
-from relationship_pipeline.assets.common import OWNERS, frame_metadata, suite_check_result, suite_check_spec
+from relationship_pipeline.assets.common import daily_asset, frame_metadata, suite_check_result
 from relationship_pipeline.identity.people import resolve_people
-from relationship_pipeline.partitions import daily_partitions
 from relationship_pipeline.resources import InputFolder
 from relationship_pipeline.schemas import TABLES, conform
 
@@ -19,14 +17,7 @@ def people_for_days(participants: pd.DataFrame, resolved: pd.DataFrame) -> pd.Da
     )
 
 
-@dg.asset(
-    group_name="identity",
-    owners=OWNERS,
-    kinds={"pandas", "sql"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    check_specs=[suite_check_spec("people")],
-)
+@daily_asset("identity")
 def people(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,

@@ -1,17 +1,17 @@
 """Indicators group: NRR from monthly ARR and whether the scores predict it."""
 
-
 import dagster as dg
 import pandas as pd
 
 from relationship_pipeline.assets.common import (
     OWNERS,
+    daily_asset,
     frame_metadata,
     partition_days,
+    rows_by_day,
     suite_check_result,
     suite_check_spec,
 )
-from relationship_pipeline.partitions import daily_partitions
 from relationship_pipeline.resources import ScoringSettings
 from relationship_pipeline.schemas import SCORE_NRR_CORRELATION, empty_frame
 from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
@@ -35,14 +35,7 @@ def account_nrr(context: dg.AssetExecutionContext, crm_arr: pd.DataFrame):
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"pandas", "sql"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    check_specs=[suite_check_spec("score_nrr_correlation", blocking=False)],
-)
+@daily_asset(GROUP, blocking=False)
 def score_nrr_correlation(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
@@ -55,7 +48,7 @@ def score_nrr_correlation(
     Grain: one row per day × segment ("all" and each CRM segment) × score.
     """
     config = scoring.config()
-    by_day = dict(tuple(account_scores.groupby("as_of"))) if len(account_scores) else {}
+    by_day = rows_by_day(account_scores)
     frames = [
         correlate(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), account_nrr, crm_accounts, config)
         for day in partition_days(context)

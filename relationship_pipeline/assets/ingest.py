@@ -1,10 +1,9 @@
 """Ingest group: the input folder parsed into canonical tables, plus the CRM."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 
 from relationship_pipeline.assets.common import (
     OWNERS,
@@ -24,13 +23,17 @@ GROUP = "ingest"
 CHANNELS = ("email", "meeting", "call")
 ACCOUNTING_CHECK = "every_record_accounted_for"
 
+
 def _out(description: str) -> dg.AssetOut:
     return dg.AssetOut(description=description, group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"})
 
 
 CRM_TABLES = {
     "crm_accounts": ("accounts", "CRM accounts: one row per account, with its email domains, segment and owner."),
-    "crm_contacts": ("contacts", "CRM contacts: one row per external contact address, with title, account and CRM role."),
+    "crm_contacts": (
+        "contacts",
+        "CRM contacts: one row per external contact address, with title, account and CRM role.",
+    ),
     "crm_team": ("team", "Our own people (crm/team.csv): one row per internal address; defines who is internal."),
     "crm_arr": ("arr", "Monthly ARR: one row per account per month (YYYY-MM)."),
     "crm_aliases": ("aliases", "Address aliases: one row per alias, mapped to the canonical address."),
@@ -85,8 +88,8 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
     """Parse the input folder and keep the days being materialised."""
     days = partition_days(context)
     first, last = partition_bounds()
-    window_start = datetime.combine(min(days), time(0), tzinfo=timezone.utc)
-    window_end = datetime.combine(max(days) + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    window_start = datetime.combine(min(days), time(0), tzinfo=UTC)
+    window_end = datetime.combine(max(days) + timedelta(days=1), time(0), tzinfo=UTC)
     folder = input_folder.crm()
     batch = read_interactions(input_folder.path(), folder, window_start, window_end)
     daily = select_days(
@@ -139,7 +142,7 @@ def file_change_day(data_dir: Path):
         path = data_dir / source
         if not path.is_file():
             return None
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date()
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
 
     return day
 

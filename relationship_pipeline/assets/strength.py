@@ -6,14 +6,13 @@ import dagster as dg
 import pandas as pd
 
 from relationship_pipeline.assets.common import (
-    OWNERS,
+    daily_asset,
     frame_metadata,
     partition_days,
+    rows_by_day,
     suite_check_result,
-    suite_check_spec,
 )
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.partitions import daily_partitions
 from relationship_pipeline.resources import ScoringSettings, WarehouseResource
 from relationship_pipeline.schemas import PAIR_STRENGTH, empty_frame
 from relationship_pipeline.scoring.pair_strength import pair_touches as build_pair_touches
@@ -23,14 +22,7 @@ from relationship_pipeline.warehouse import Warehouse
 GROUP = "strength"
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"pandas", "sql"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    check_specs=[suite_check_spec("pair_touches")],
-)
+@daily_asset(GROUP)
 def pair_touches(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
@@ -52,14 +44,7 @@ def pair_touches(
     )
 
 
-@dg.asset(
-    group_name=GROUP,
-    owners=OWNERS,
-    kinds={"pandas", "sql"},
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    check_specs=[suite_check_spec("pair_strength")],
-)
+@daily_asset(GROUP)
 def pair_strength(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
@@ -75,7 +60,7 @@ def pair_strength(
     days = partition_days(context)
     snapshot, mode = starting_snapshot(warehouse.warehouse(), days[0], config)
     context.log.info(f"pair_strength: starting from {mode}")
-    by_day = dict(tuple(pair_touches.groupby("as_of"))) if len(pair_touches) else {}
+    by_day = rows_by_day(pair_touches)
     snapshots = []
     for day in days:
         snapshot = update_pair_strength(snapshot, by_day.get(day.isoformat(), pair_touches.iloc[0:0]), day, config)
@@ -88,7 +73,9 @@ def pair_strength(
             last.sort_values("strength", ascending=False),
             start_state=mode,
             pairs_last_day=len(last),
-            band_counts_last_day=dg.MetadataValue.json({str(k): int(v) for k, v in last["band"].value_counts().sort_index().items()}),
+            band_counts_last_day=dg.MetadataValue.json(
+                {str(k): int(v) for k, v in last["band"].value_counts().sort_index().items()}
+            ),
         ),
         check_results=[suite_check_result("pair_strength", df, config)],
     )

@@ -25,7 +25,7 @@ import math
 import random
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -35,7 +35,7 @@ import icalendar
 import numpy as np
 
 OUR_DOMAIN = "ourco.example"
-UTC = timezone.utc
+UTC = UTC
 
 PROFILES = {
     "growing": "intensity rising through the year, more contacts and an executive join; multi-threaded",
@@ -77,106 +77,293 @@ _ALIASES = [
 ]
 
 _COMPANIES = [
-    "Acme Robotics", "Globex Logistics", "Initech Software", "Umbrella Health", "Stark Materials",
-    "Wayne Analytics", "Hooli Cloud", "Vandelay Imports", "Pied Piper Data", "Soylent Foods",
-    "Cyberdyne Systems", "Tyrell Biotech", "Wonka Confectionery", "Gringotts Financial",
-    "Oscorp Energy", "Nakatomi Trading", "Massive Dynamic", "Aperture Labs", "Black Mesa Research",
-    "Monarch Solutions", "Dunder Paper", "Bluth Development", "Prestige Worldwide",
-    "Sterling Cooper Media", "Krusty Brands", "Duff Beverages", "Planet Express Freight",
-    "Ollivander Instruments", "Blue Sun Retail", "Weyland Aerospace", "Virtucon Industries",
-    "Gekko Capital", "Rekall Travel", "Buy n Large", "Zorg Manufacturing", "Spacely Sprockets",
-    "Cogswell Cogs", "Brawndo Agritech", "Genco Shipping", "Omni Consumer Products",
+    "Acme Robotics",
+    "Globex Logistics",
+    "Initech Software",
+    "Umbrella Health",
+    "Stark Materials",
+    "Wayne Analytics",
+    "Hooli Cloud",
+    "Vandelay Imports",
+    "Pied Piper Data",
+    "Soylent Foods",
+    "Cyberdyne Systems",
+    "Tyrell Biotech",
+    "Wonka Confectionery",
+    "Gringotts Financial",
+    "Oscorp Energy",
+    "Nakatomi Trading",
+    "Massive Dynamic",
+    "Aperture Labs",
+    "Black Mesa Research",
+    "Monarch Solutions",
+    "Dunder Paper",
+    "Bluth Development",
+    "Prestige Worldwide",
+    "Sterling Cooper Media",
+    "Krusty Brands",
+    "Duff Beverages",
+    "Planet Express Freight",
+    "Ollivander Instruments",
+    "Blue Sun Retail",
+    "Weyland Aerospace",
+    "Virtucon Industries",
+    "Gekko Capital",
+    "Rekall Travel",
+    "Buy n Large",
+    "Zorg Manufacturing",
+    "Spacely Sprockets",
+    "Cogswell Cogs",
+    "Brawndo Agritech",
+    "Genco Shipping",
+    "Omni Consumer Products",
 ]
 _SECOND_DOMAIN_SUFFIXES = ["eu", "labs", "group", "us", "global", "hq"]
 
 # time zone, phone prefix (fictional ranges: NANP 555, Ofcom 020 7946 0xxx, ...)
 _ACCOUNT_ZONES = [
-    ("America/New_York", "+1212555", 4), ("America/New_York", "+1617555", 4), ("America/Chicago", "+1312555", 4),
-    ("America/Chicago", "+1512555", 4), ("America/Los_Angeles", "+1415555", 4),
-    ("America/Los_Angeles", "+1206555", 4), ("America/Denver", "+1303555", 4),
-    ("Europe/London", "+442079460", 3), ("Europe/Berlin", "+4930123", 5), ("Europe/Paris", "+3319900", 4),
-    ("Asia/Tokyo", "+8135550", 4), ("Australia/Sydney", "+6125550", 4),
+    ("America/New_York", "+1212555", 4),
+    ("America/New_York", "+1617555", 4),
+    ("America/Chicago", "+1312555", 4),
+    ("America/Chicago", "+1512555", 4),
+    ("America/Los_Angeles", "+1415555", 4),
+    ("America/Los_Angeles", "+1206555", 4),
+    ("America/Denver", "+1303555", 4),
+    ("Europe/London", "+442079460", 3),
+    ("Europe/Berlin", "+4930123", 5),
+    ("Europe/Paris", "+3319900", 4),
+    ("Asia/Tokyo", "+8135550", 4),
+    ("Australia/Sydney", "+6125550", 4),
 ]
 
 _FIRST = [
-    "Maria", "James", "Priya", "Wei", "Olivia", "Liam", "Fatima", "Noah", "Sofia", "Ethan", "Aisha",
-    "Lucas", "Hannah", "Mateo", "Chloé", "Kenji", "Amara", "Daniel", "Zoë", "Omar", "Grace", "Ivan",
-    "Leila", "Samuel", "Yuki", "Elena", "Marcus", "Ngozi", "Tomás", "Ingrid", "Raj", "Sarah", "José",
-    "Anna", "David", "Mei", "Søren", "Rachel", "Hugo", "Nadia", "Peter", "Aiko", "Carlos", "Emma",
-    "Jürgen", "Lara", "Kwame", "Julia", "Łukasz", "Nora", "Victor", "Isabel", "Tariq", "Ruth",
+    "Maria",
+    "James",
+    "Priya",
+    "Wei",
+    "Olivia",
+    "Liam",
+    "Fatima",
+    "Noah",
+    "Sofia",
+    "Ethan",
+    "Aisha",
+    "Lucas",
+    "Hannah",
+    "Mateo",
+    "Chloé",
+    "Kenji",
+    "Amara",
+    "Daniel",
+    "Zoë",
+    "Omar",
+    "Grace",
+    "Ivan",
+    "Leila",
+    "Samuel",
+    "Yuki",
+    "Elena",
+    "Marcus",
+    "Ngozi",
+    "Tomás",
+    "Ingrid",
+    "Raj",
+    "Sarah",
+    "José",
+    "Anna",
+    "David",
+    "Mei",
+    "Søren",
+    "Rachel",
+    "Hugo",
+    "Nadia",
+    "Peter",
+    "Aiko",
+    "Carlos",
+    "Emma",
+    "Jürgen",
+    "Lara",
+    "Kwame",
+    "Julia",
+    "Łukasz",
+    "Nora",
+    "Victor",
+    "Isabel",
+    "Tariq",
+    "Ruth",
 ]
 _LAST = [
-    "Lopez", "Smith", "Sharma", "Chen", "Johnson", "Okafor", "Rossi", "Kim", "Müller", "Brown",
-    "Garcia", "Tanaka", "Nowak", "Williams", "Haddad", "Dubois", "Andersson", "Khan", "Martin",
-    "Silva", "Becker", "Novak", "Ito", "Murphy", "Fischer", "Reyes", "Schmidt", "Park", "Nielsen",
-    "Costa", "Wright", "Muñoz", "Østergaard", "Adeyemi", "Kowalski", "Hughes", "Moreno", "Cohen",
-    "Lindqvist", "Baker", "Yamamoto", "Singh", "O'Neill", "Petrov", "Walker", "Santos", "Greene",
+    "Lopez",
+    "Smith",
+    "Sharma",
+    "Chen",
+    "Johnson",
+    "Okafor",
+    "Rossi",
+    "Kim",
+    "Müller",
+    "Brown",
+    "Garcia",
+    "Tanaka",
+    "Nowak",
+    "Williams",
+    "Haddad",
+    "Dubois",
+    "Andersson",
+    "Khan",
+    "Martin",
+    "Silva",
+    "Becker",
+    "Novak",
+    "Ito",
+    "Murphy",
+    "Fischer",
+    "Reyes",
+    "Schmidt",
+    "Park",
+    "Nielsen",
+    "Costa",
+    "Wright",
+    "Muñoz",
+    "Østergaard",
+    "Adeyemi",
+    "Kowalski",
+    "Hughes",
+    "Moreno",
+    "Cohen",
+    "Lindqvist",
+    "Baker",
+    "Yamamoto",
+    "Singh",
+    "O'Neill",
+    "Petrov",
+    "Walker",
+    "Santos",
+    "Greene",
 ]
 
 _TITLES = {
     "c_level": [
-        ("CEO", "executive"), ("Chief Financial Officer", "finance"), ("CTO", "engineering"),
-        ("Chief Operating Officer", "operations"), ("Chief Information Officer", "it"),
-        ("Chief Marketing Officer", "marketing"), ("Chief Legal Officer", "legal"),
+        ("CEO", "executive"),
+        ("Chief Financial Officer", "finance"),
+        ("CTO", "engineering"),
+        ("Chief Operating Officer", "operations"),
+        ("Chief Information Officer", "it"),
+        ("Chief Marketing Officer", "marketing"),
+        ("Chief Legal Officer", "legal"),
         ("Chief Revenue Officer", "sales"),
     ],
     "vp": [
-        ("VP Engineering", "engineering"), ("VP Finance", "finance"), ("VP Sales", "sales"),
-        ("VP Operations", "operations"), ("VP of IT", "it"), ("VP Marketing", "marketing"),
-        ("VP Procurement", "procurement"), ("VP Legal", "legal"),
+        ("VP Engineering", "engineering"),
+        ("VP Finance", "finance"),
+        ("VP Sales", "sales"),
+        ("VP Operations", "operations"),
+        ("VP of IT", "it"),
+        ("VP Marketing", "marketing"),
+        ("VP Procurement", "procurement"),
+        ("VP Legal", "legal"),
     ],
     "director": [
-        ("Director of Engineering", "engineering"), ("Finance Director", "finance"),
-        ("Director, Sales Operations", "sales"), ("Director of IT", "it"),
-        ("Director of Procurement", "procurement"), ("Marketing Director", "marketing"),
-        ("Director of Operations", "operations"), ("Director, Legal Affairs", "legal"),
+        ("Director of Engineering", "engineering"),
+        ("Finance Director", "finance"),
+        ("Director, Sales Operations", "sales"),
+        ("Director of IT", "it"),
+        ("Director of Procurement", "procurement"),
+        ("Marketing Director", "marketing"),
+        ("Director of Operations", "operations"),
+        ("Director, Legal Affairs", "legal"),
     ],
     "manager": [
-        ("Engineering Manager", "engineering"), ("IT Manager", "it"), ("Procurement Manager", "procurement"),
-        ("Marketing Manager", "marketing"), ("Operations Manager", "operations"), ("Finance Manager", "finance"),
-        ("Sales Manager", "sales"), ("Legal Operations Manager", "legal"),
+        ("Engineering Manager", "engineering"),
+        ("IT Manager", "it"),
+        ("Procurement Manager", "procurement"),
+        ("Marketing Manager", "marketing"),
+        ("Operations Manager", "operations"),
+        ("Finance Manager", "finance"),
+        ("Sales Manager", "sales"),
+        ("Legal Operations Manager", "legal"),
     ],
     "individual": [
-        ("Senior Software Engineer", "engineering"), ("Data Analyst", "engineering"),
-        ("Procurement Specialist", "procurement"), ("Financial Analyst", "finance"),
-        ("Systems Administrator", "it"), ("Account Executive", "sales"), ("Operations Analyst", "operations"),
-        ("Marketing Specialist", "marketing"), ("Paralegal", "legal"), ("DevOps Engineer", "engineering"),
-        ("Software Engineer", "engineering"), ("Business Analyst", "operations"),
+        ("Senior Software Engineer", "engineering"),
+        ("Data Analyst", "engineering"),
+        ("Procurement Specialist", "procurement"),
+        ("Financial Analyst", "finance"),
+        ("Systems Administrator", "it"),
+        ("Account Executive", "sales"),
+        ("Operations Analyst", "operations"),
+        ("Marketing Specialist", "marketing"),
+        ("Paralegal", "legal"),
+        ("DevOps Engineer", "engineering"),
+        ("Software Engineer", "engineering"),
+        ("Business Analyst", "operations"),
     ],
 }
 _EXEC = ("c_level", "vp")
 
 _SERVICES_BASE = "Core Platform"
 _SERVICES_ADDON = [
-    "Analytics", "Integrations Hub", "Premium Support", "Warehouse Connector", "SSO & Audit",
-    "Workflow Automation", "Data Residency EU",
+    "Analytics",
+    "Integrations Hub",
+    "Premium Support",
+    "Warehouse Connector",
+    "SSO & Audit",
+    "Workflow Automation",
+    "Data Residency EU",
 ]
 
 _TOPICS = {
     "sales": [
-        "Intro: OurCo x {acc}", "Pricing proposal for {acc}", "Security questionnaire", "MSA redlines",
-        "Order form and next steps", "Reference call request", "Pilot success criteria",
+        "Intro: OurCo x {acc}",
+        "Pricing proposal for {acc}",
+        "Security questionnaire",
+        "MSA redlines",
+        "Order form and next steps",
+        "Reference call request",
+        "Pilot success criteria",
     ],
     "onboarding": [
-        "Onboarding kickoff", "SSO setup", "Data import plan", "Admin training schedule",
+        "Onboarding kickoff",
+        "SSO setup",
+        "Data import plan",
+        "Admin training schedule",
         "Go-live checklist",
     ],
     "steady": [
-        "Quarterly business review", "Feature request: bulk export", "Support ticket #{n}",
-        "Invoice {n}", "Renewal timeline", "Expansion to the {team} team", "Roadmap preview",
-        "API rate limits", "Usage report for {month}", "Integration question", "Contract amendment",
-        "Training session follow-up", "Sandbox access",
+        "Quarterly business review",
+        "Feature request: bulk export",
+        "Support ticket #{n}",
+        "Invoice {n}",
+        "Renewal timeline",
+        "Expansion to the {team} team",
+        "Roadmap preview",
+        "API rate limits",
+        "Usage report for {month}",
+        "Integration question",
+        "Contract amendment",
+        "Training session follow-up",
+        "Sandbox access",
     ],
     "exec": ["Executive sponsor check-in", "Strategic partnership", "Board update: {acc} x OurCo"],
     "cold": ["Checking in", "Following up", "Are you still the right contact?", "Quick question"],
     "internal": [
-        "{acc} renewal strategy", "{acc} account plan", "Forecast call notes", "Deal desk: {acc}",
-        "Handover: {acc}", "QBR prep for {acc}",
+        "{acc} renewal strategy",
+        "{acc} account plan",
+        "Forecast call notes",
+        "Deal desk: {acc}",
+        "Handover: {acc}",
+        "QBR prep for {acc}",
     ],
 }
 _MEETING_TOPICS = [
-    "{acc} / OurCo sync", "QBR: {acc}", "Technical deep dive", "Roadmap review", "Implementation check-in",
-    "Pricing discussion", "Demo for the {team} team", "Security review", "Renewal planning",
+    "{acc} / OurCo sync",
+    "QBR: {acc}",
+    "Technical deep dive",
+    "Roadmap review",
+    "Implementation check-in",
+    "Pricing discussion",
+    "Demo for the {team} team",
+    "Security review",
+    "Renewal planning",
 ]
 _BODY_LINES = [
     "Thanks for the quick turnaround on this.",
@@ -195,8 +382,14 @@ _BODY_LINES = [
 _MAILERS = ["Microsoft Outlook 16.0", "Apple Mail (2.3826.400)", None, None, "Thunderbird 128.5.0"]
 _NEWSLETTERS = [
     # name, address, list id, recipients (team locals), every n weeks, weekday
-    ("SaaS Weekly", "news@saasweekly.example", "weekly.saasweekly.example",
-     ("grace.kim", "alice.nguyen", "ben.carter", "carla.diaz"), 1, 3),
+    (
+        "SaaS Weekly",
+        "news@saasweekly.example",
+        "weekly.saasweekly.example",
+        ("grace.kim", "alice.nguyen", "ben.carter", "carla.diaz"),
+        1,
+        3,
+    ),
     ("CS Insider", "digest@csinsider.example", "digest.csinsider.example", ("dev.patel", "erin.walsh"), 2, 1),
     ("DevOps Digest", "hello@devopsdigest.example", "devops.devopsdigest.example", ("felix.moreau",), 1, 4),
 ]
@@ -385,8 +578,15 @@ class _Generator:
             d = t.date() + timedelta(days=1) if t.hour >= 8 else t.date()
             while d.weekday() >= 5:
                 d += timedelta(days=1)
-            t = datetime(d.year, d.month, d.day, self.rng.choice((8, 9, 10)), self.rng.randrange(60),
-                         self.rng.randrange(60), tzinfo=tz)
+            t = datetime(
+                d.year,
+                d.month,
+                d.day,
+                self.rng.choice((8, 9, 10)),
+                self.rng.randrange(60),
+                self.rng.randrange(60),
+                tzinfo=tz,
+            )
         return t
 
     # ------------------------------------------------------------------ CRM
@@ -417,8 +617,9 @@ class _Generator:
             else:
                 owner = rng.choice(_AES[:2])
             csm = owner if owner in _CSMS else rng.choice(_CSMS)
-            acc = _Account(f"ACC-{i + 1:04d}", company, domains, segment, profile, owner, csm,
-                           ZoneInfo(zone), prefix, digits)
+            acc = _Account(
+                f"ACC-{i + 1:04d}", company, domains, segment, profile, owner, csm, ZoneInfo(zone), prefix, digits
+            )
             self._build_contacts(acc, used_names)
             self._plan(acc)
             self.accounts.append(acc)
@@ -465,7 +666,7 @@ class _Generator:
             phone = ""
             if rng.random() >= 0.3:
                 while not phone or phone in self.person_by_address:
-                    phone = f"{acc.phone_prefix}{rng.randrange(10 ** n_digits):0{n_digits}d}"
+                    phone = f"{acc.phone_prefix}{rng.randrange(10**n_digits):0{n_digits}d}"
             p = _Person(f"{local}@{domain}", name, title, seniority, function, acc.tz, phone, acc.account_id)
             if rng.random() < 0.3:
                 start = self.start + timedelta(days=rng.randrange(max(self.days - 14, 1)))
@@ -479,8 +680,11 @@ class _Generator:
     def _assign_roles(self, acc: _Account) -> None:
         rng = self.rng
         contacts = acc.contacts
-        mids = [c for c in contacts if c.seniority in ("director", "manager")
-                and c.function in ("engineering", "it", "operations")]
+        mids = [
+            c
+            for c in contacts
+            if c.seniority in ("director", "manager") and c.function in ("engineering", "it", "operations")
+        ]
         mids = mids or [c for c in contacts if c.seniority in ("director", "manager")]
         mids = mids or [c for c in contacts if c.seniority == "vp"] or contacts
         champion = rng.choice(mids)
@@ -527,8 +731,9 @@ class _Generator:
             team["grace.kim"] = 1.0
         if acc.profile in ("growing", "steady_deep") and acc.segment == "enterprise":
             team["henry.osei"] = 0.6
-        acc.reply_prob = {"growing": 0.65, "steady_deep": 0.7, "going_cold": 0.55, "sporadic": 0.35,
-                          "new_logo": 0.6}[acc.profile]
+        acc.reply_prob = {"growing": 0.65, "steady_deep": 0.7, "going_cold": 0.55, "sporadic": 0.35, "new_logo": 0.6}[
+            acc.profile
+        ]
         if acc.profile == "going_cold":
             acc.x_champion_stop = rng.uniform(0.42, 0.55)
         elif acc.profile == "sporadic":
@@ -621,8 +826,9 @@ class _Generator:
         else:
             pool = _TOPICS["steady"]
         day = self.start + timedelta(days=int(x * self.days))
-        subject = rng.choice(pool).format(acc=acc.name, n=rng.randint(1000, 9999), team=contact.function,
-                                          month=day.strftime("%B"))
+        subject = rng.choice(pool).format(
+            acc=acc.name, n=rng.randint(1000, 9999), team=contact.function, month=day.strftime("%B")
+        )
         if acc.tz.key == "Europe/Berlin" and rng.random() < 0.05:
             subject = f"{subject} – Grüße aus Berlin"  # RFC 2047-encoded in the header
         return subject
@@ -632,8 +838,11 @@ class _Generator:
         greet = f"Hi {to.name.split()[0]}," if to else "Hi all,"
         lines = [greet, ""] + rng.sample(_BODY_LINES, rng.randint(1, 3)) + ["", "Best,", sender.name.split()[0]]
         if quote is not None:
-            lines += ["", f"On {format_datetime(quote.sent)}, {quote.sender[0]} wrote:",
-                      "> " + quote.body.splitlines()[2]]
+            lines += [
+                "",
+                f"On {format_datetime(quote.sent)}, {quote.sender[0]} wrote:",
+                "> " + quote.body.splitlines()[2],
+            ]
         return "\n".join(lines) + "\n"
 
     def _addr(self, p: _Person, day: date, role: str) -> tuple[str, str]:
@@ -650,8 +859,17 @@ class _Generator:
                 return p.name, "ceo@ourco.example"
         return p.name, p.address
 
-    def _thread(self, acc: _Account | None, sender: _Person, to: list[_Person], cc: list[_Person],
-                when: datetime, subject: str, reply_prob: float, kind: str = "direct") -> list[_Email]:
+    def _thread(
+        self,
+        acc: _Account | None,
+        sender: _Person,
+        to: list[_Person],
+        cc: list[_Person],
+        when: datetime,
+        subject: str,
+        reply_prob: float,
+        kind: str = "direct",
+    ) -> list[_Email]:
         """One email thread: the first message, then replies alternating sides."""
         rng = self.rng
         out: list[_Email] = []
@@ -664,12 +882,17 @@ class _Generator:
             day = when.date()
             mid = f"<{self._hex()}.{when.strftime('%Y%m%d%H%M%S')}@mail.{sender.address.split('@')[1]}>"
             msg = _Email(
-                message_id=mid, sent=when, sender=self._addr(sender, day, "from"),
-                to=[self._addr(p, day, "to") for p in to], cc=[self._addr(p, day, "cc") for p in cc],
+                message_id=mid,
+                sent=when,
+                sender=self._addr(sender, day, "from"),
+                to=[self._addr(p, day, "to") for p in to],
+                cc=[self._addr(p, day, "cc") for p in cc],
                 subject=subject if depth == 0 else f"Re: {subject}",
                 body=self._body(sender, to[0] if len(to) == 1 else None, parent),
                 account_id=acc.account_id if acc else None,
-                in_reply_to=parent.message_id if parent else None, references=list(refs), kind=kind,
+                in_reply_to=parent.message_id if parent else None,
+                references=list(refs),
+                kind=kind,
             )
             mailer = rng.choice(_MAILERS)
             if mailer:
@@ -699,11 +922,16 @@ class _Generator:
         back = away.vacation[1] + timedelta(days=1)
         sent = (original.sent + timedelta(seconds=self.rng.randint(3, 40))).astimezone(away.tz)
         return _Email(
-            message_id=f"<{self._hex()}@mail.{away.address.split('@')[1]}>", sent=sent,
-            sender=(away.name, away.address), to=[(to.name, original.sender[1])], cc=[],
+            message_id=f"<{self._hex()}@mail.{away.address.split('@')[1]}>",
+            sent=sent,
+            sender=(away.name, away.address),
+            to=[(to.name, original.sender[1])],
+            cc=[],
             subject=f"Automatic reply: {original.subject}",
             body=f"I am out of the office until {back:%d %B %Y} with limited access to email.\n",
-            account_id=away.account_id, in_reply_to=original.message_id, references=[original.message_id],
+            account_id=away.account_id,
+            in_reply_to=original.message_id,
+            references=[original.message_id],
             headers=[("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")],
             kind="auto_reply",
         )
@@ -729,16 +957,21 @@ class _Generator:
                 contact = self._pick_contact(acc, active)
                 ours = self._pick_internal(acc, contact)
                 extra_ext = [c for c in active if c is not contact]
-                to_ext = [contact] + (rng.sample(extra_ext, min(len(extra_ext), rng.randint(1, 2)))
-                                      if multi and extra_ext and rng.random() < 0.3 else [])
-                cc_int = ([self._pick_internal(acc, contact, exclude=(ours.local,))]
-                          if multi and len(acc.internal) > 1 and rng.random() < 0.25 else [])
+                to_ext = [contact] + (
+                    rng.sample(extra_ext, min(len(extra_ext), rng.randint(1, 2)))
+                    if multi and extra_ext and rng.random() < 0.3
+                    else []
+                )
+                cc_int = (
+                    [self._pick_internal(acc, contact, exclude=(ours.local,))]
+                    if multi and len(acc.internal) > 1 and rng.random() < 0.25
+                    else []
+                )
                 cc_int = [p for p in cc_int if p is not ours]
                 subject = self._subject(acc, x, contact)
                 if cold[i] or rng.random() < 0.6:
                     when = self._local_time(day, ours.tz)
-                    msgs = self._thread(acc, ours, to_ext, cc_int, when, subject,
-                                        0.0 if cold[i] else acc.reply_prob)
+                    msgs = self._thread(acc, ours, to_ext, cc_int, when, subject, 0.0 if cold[i] else acc.reply_prob)
                 else:
                     when = self._local_time(day, contact.tz)
                     msgs = self._thread(acc, contact, [ours] + cc_int, to_ext[1:], when, subject, 0.85)
@@ -752,8 +985,7 @@ class _Generator:
         r = self.rng.random()
         if internal:
             return "ACCEPTED" if r < 0.92 else "DECLINED" if r < 0.96 else "TENTATIVE"
-        return ("ACCEPTED" if r < 0.8 else "TENTATIVE" if r < 0.88 else "DECLINED" if r < 0.96
-                else "NEEDS-ACTION")
+        return "ACCEPTED" if r < 0.8 else "TENTATIVE" if r < 0.88 else "DECLINED" if r < 0.96 else "NEEDS-ACTION"
 
     def _meeting(self, acc: _Account, day: date, active: list[_Person], multi: bool) -> None:
         rng = self.rng
@@ -776,11 +1008,19 @@ class _Generator:
         attendees = [(p, "ACCEPTED" if p is organizer else self._partstat(p.internal)) for p in internal + external]
         summary = rng.choice(_MEETING_TOPICS).format(acc=acc.name, team=contact.function)
         utc = not organizer.internal and rng.random() < 0.5
-        self.meetings.append(_Meeting(
-            uid=f"{self._hex()}@{organizer.address.split('@')[1]}", start=start,
-            end=start + timedelta(minutes=minutes), summary=summary, organizer=organizer,
-            attendees=attendees, status=status, account_id=acc.account_id, utc=utc,
-        ))
+        self.meetings.append(
+            _Meeting(
+                uid=f"{self._hex()}@{organizer.address.split('@')[1]}",
+                start=start,
+                end=start + timedelta(minutes=minutes),
+                summary=summary,
+                organizer=organizer,
+                attendees=attendees,
+                status=status,
+                account_id=acc.account_id,
+                utc=utc,
+            )
+        )
 
     def _call(self, acc: _Account, day: date, active: list[_Person]) -> None:
         rng = self.rng
@@ -790,8 +1030,9 @@ class _Generator:
         start = self._local_time(day, caller.tz)
         self._add_call(caller, callee, start)
 
-    def _add_call(self, caller: _Person | str, callee: _Person | str, start: datetime,
-                  status: str | None = None) -> None:
+    def _add_call(
+        self, caller: _Person | str, callee: _Person | str, start: datetime, status: str | None = None
+    ) -> None:
         rng = self.rng
         if status is None:
             status = "missed" if rng.random() < 0.15 else "answered"
@@ -805,8 +1046,16 @@ class _Generator:
                 return p
             return p.phone if p.phone and rng.random() < 0.4 else p.address
 
-        self.calls.append({"started": start, "started_at": started, "duration_s": duration,
-                           "caller": party(caller), "callee": party(callee), "status": status})
+        self.calls.append(
+            {
+                "started": start,
+                "started_at": started,
+                "duration_s": duration,
+                "caller": party(caller),
+                "callee": party(callee),
+                "status": status,
+            }
+        )
 
     # ------------------------------------------------------------------ extras
     def generate_internal(self) -> None:
@@ -821,8 +1070,9 @@ class _Generator:
                 to = [self.team[t] for t in rng.sample([t for t in locals_ if t != sender.local], rng.randint(1, 3))]
                 acc = rng.choice(self.accounts)
                 subject = rng.choice(_TOPICS["internal"]).format(acc=acc.name)
-                msgs = self._thread(None, sender, to, [], self._local_time(day, sender.tz), subject, 0.5,
-                                    kind="internal")
+                msgs = self._thread(
+                    None, sender, to, [], self._local_time(day, sender.tz), subject, 0.5, kind="internal"
+                )
                 self.emails.extend(msgs)
 
     def generate_newsletters(self) -> None:
@@ -835,34 +1085,58 @@ class _Generator:
                 if k % every == 0:
                     when = datetime.combine(d, time(6, 30), sender.tz)
                     for r in recipients:
-                        self.emails.append(self._bulk(sender, self.team[r], when, f"{name}: issue {k + 1}",
-                                                      list_id, None))
+                        self.emails.append(
+                            self._bulk(sender, self.team[r], when, f"{name}: issue {k + 1}", list_id, None)
+                        )
                 k += 1
                 d += timedelta(days=7)
         # two customers' own newsletters, monthly to the account owner
         customers = [a for a in self.accounts if a.profile in ("steady_deep", "growing")][:2]
         for acc in customers:
-            sender = _Person(f"news@{acc.domains[0]}", f"{acc.name} News", "", "individual", "marketing",
-                             acc.tz, account_id=acc.account_id)
+            sender = _Person(
+                f"news@{acc.domains[0]}",
+                f"{acc.name} News",
+                "",
+                "individual",
+                "marketing",
+                acc.tz,
+                account_id=acc.account_id,
+            )
             for m in range(0, self.days, 30):
                 day = self.start + timedelta(days=m + rng.randint(0, 4))
                 if day > self.end:
                     break
                 when = datetime.combine(day, time(9, 0), acc.tz)
-                self.emails.append(self._bulk(sender, self.team[acc.owner], when,
-                                              f"{acc.name} customer newsletter - {day:%B %Y}",
-                                              f"customers.{acc.domains[0]}", acc.account_id))
+                self.emails.append(
+                    self._bulk(
+                        sender,
+                        self.team[acc.owner],
+                        when,
+                        f"{acc.name} customer newsletter - {day:%B %Y}",
+                        f"customers.{acc.domains[0]}",
+                        acc.account_id,
+                    )
+                )
 
-    def _bulk(self, sender: _Person, to: _Person, when: datetime, subject: str, list_id: str,
-              account_id: str | None) -> _Email:
+    def _bulk(
+        self, sender: _Person, to: _Person, when: datetime, subject: str, list_id: str, account_id: str | None
+    ) -> _Email:
         return _Email(
-            message_id=f"<{self._hex()}@{list_id}>", sent=when, sender=(sender.name, sender.address),
-            to=[(to.name, to.address)], cc=[], subject=subject,
+            message_id=f"<{self._hex()}@{list_id}>",
+            sent=when,
+            sender=(sender.name, sender.address),
+            to=[(to.name, to.address)],
+            cc=[],
+            subject=subject,
             body="This week: product news, three customer stories and upcoming events.\n"
-                 "Unsubscribe: https://" + list_id + "/unsubscribe\n",
-            account_id=account_id, kind="bulk",
-            headers=[("List-Id", f"{sender.name} <{list_id}>"), ("Precedence", "bulk"),
-                     ("List-Unsubscribe", f"<https://{list_id}/unsubscribe>")],
+            "Unsubscribe: https://" + list_id + "/unsubscribe\n",
+            account_id=account_id,
+            kind="bulk",
+            headers=[
+                ("List-Id", f"{sender.name} <{list_id}>"),
+                ("Precedence", "bulk"),
+                ("List-Unsubscribe", f"<https://{list_id}/unsubscribe>"),
+            ],
         )
 
     def generate_moved_champion(self) -> dict[str, str]:
@@ -880,8 +1154,15 @@ class _Generator:
         champ.vacation = None  # the old mailbox bounces; no out-of-office from it
         owner = self.team[acc.owner]
         local = champ.address.split("@")[0]
-        moved = _Person(f"{local}@{target.domains[0]}", champ.name, "", "individual", champ.function,
-                        target.tz, account_id=target.account_id)
+        moved = _Person(
+            f"{local}@{target.domains[0]}",
+            champ.name,
+            "",
+            "individual",
+            champ.function,
+            target.tz,
+            account_id=target.account_id,
+        )
         day = self.start + timedelta(days=int(0.78 * self.days))
         while day.weekday() >= 5:
             day += timedelta(days=1)
@@ -889,24 +1170,41 @@ class _Generator:
         self.emails.extend(chaser)
         first = chaser[0]
         bounce_sent = (first.sent + timedelta(seconds=12)).astimezone(acc.tz)
-        self.emails.append(_Email(
-            message_id=f"<{self._hex()}@mail.{acc.domains[0]}>", sent=bounce_sent,
-            sender=("Mail Delivery Subsystem", f"mailer-daemon@{acc.domains[0]}"),
-            to=[(owner.name, owner.address)], cc=[], subject=f"Undeliverable: {first.subject}",
-            body=(f"Delivery to the following recipient failed permanently:\n\n    {champ.address}\n\n"
-                  "Technical details of permanent failure:\n550 5.1.1 The email account that you tried "
-                  "to reach does not exist.\n"),
-            account_id=acc.account_id, in_reply_to=first.message_id, references=[first.message_id],
-            headers=[("Auto-Submitted", "auto-replied")], kind="bounce",
-        ))
+        self.emails.append(
+            _Email(
+                message_id=f"<{self._hex()}@mail.{acc.domains[0]}>",
+                sent=bounce_sent,
+                sender=("Mail Delivery Subsystem", f"mailer-daemon@{acc.domains[0]}"),
+                to=[(owner.name, owner.address)],
+                cc=[],
+                subject=f"Undeliverable: {first.subject}",
+                body=(
+                    f"Delivery to the following recipient failed permanently:\n\n    {champ.address}\n\n"
+                    "Technical details of permanent failure:\n550 5.1.1 The email account that you tried "
+                    "to reach does not exist.\n"
+                ),
+                account_id=acc.account_id,
+                in_reply_to=first.message_id,
+                references=[first.message_id],
+                headers=[("Auto-Submitted", "auto-replied")],
+                kind="bounce",
+            )
+        )
         day2 = day + timedelta(days=rng.randint(10, 20))
         while day2.weekday() >= 5:
             day2 += timedelta(days=1)
         if day2 <= self.end:
-            self.emails.extend(self._thread(target, moved, [owner], [], self._local_time(day2, moved.tz),
-                                            f"New role at {target.name}", 0.9))
-        return {"account_id": acc.account_id, "old": champ.address, "new": moved.address,
-                "new_account_id": target.account_id}
+            self.emails.extend(
+                self._thread(
+                    target, moved, [owner], [], self._local_time(day2, moved.tz), f"New role at {target.name}", 0.9
+                )
+            )
+        return {
+            "account_id": acc.account_id,
+            "old": champ.address,
+            "new": moved.address,
+            "new_account_id": target.account_id,
+        }
 
     def generate_unknown_calls(self) -> None:
         """A few calls from numbers nobody in the CRM has."""
@@ -922,22 +1220,41 @@ class _Generator:
 
     # ------------------------------------------------------------------ recurring meetings
     def generate_recurring(self) -> None:
-        rng = self.rng
         first_monday = self.start + timedelta(days=(0 - self.start.weekday()) % 7)
         grace = self.team["grace.kim"]
         sales = [self.team[t] for t in ("alice.nguyen", "ben.carter", "carla.diaz", "felix.moreau", "henry.osei")]
-        series = [(None, "Weekly pipeline review", grace,
-                   [(grace, "ACCEPTED")] + [(p, "TENTATIVE" if p.local == "henry.osei" else "ACCEPTED") for p in sales],
-                   datetime.combine(first_monday, time(9, 0), grace.tz), self.end, 1, 45, True)]
+        series = [
+            (
+                None,
+                "Weekly pipeline review",
+                grace,
+                [(grace, "ACCEPTED")] + [(p, "TENTATIVE" if p.local == "henry.osei" else "ACCEPTED") for p in sales],
+                datetime.combine(first_monday, time(9, 0), grace.tz),
+                self.end,
+                1,
+                45,
+                True,
+            )
+        ]
         deep = [a for a in self.accounts if a.profile in ("steady_deep", "growing") and a.segment == "enterprise"]
         for acc in deep[:2]:
             csm = self.team[acc.csm]
             _, active = self._active(acc, 0.5)
             ext = active[:3]
             d0 = self.start + timedelta(days=28 + (1 - self.start.weekday()) % 7)
-            series.append((acc, f"{acc.name} / OurCo weekly sync", csm,
-                           [(csm, "ACCEPTED"), (self.team[acc.owner], "ACCEPTED")] + [(c, "ACCEPTED") for c in ext],
-                           datetime.combine(d0, time(11, 0), csm.tz), self.end, 1, 30, False))
+            series.append(
+                (
+                    acc,
+                    f"{acc.name} / OurCo weekly sync",
+                    csm,
+                    [(csm, "ACCEPTED"), (self.team[acc.owner], "ACCEPTED")] + [(c, "ACCEPTED") for c in ext],
+                    datetime.combine(d0, time(11, 0), csm.tz),
+                    self.end,
+                    1,
+                    30,
+                    False,
+                )
+            )
         cold = [a for a in self.accounts if a.profile == "going_cold"]
         if cold:
             acc = cold[0]
@@ -945,15 +1262,37 @@ class _Generator:
             ext = [c for c in acc.order[:2]]
             d0 = self.start + timedelta(days=14 + (3 - self.start.weekday()) % 7)
             stop = self.start + timedelta(days=int(acc.x_champion_stop * self.days))
-            series.append((acc, f"{acc.name} biweekly", owner, [(owner, "ACCEPTED")] + [(c, "ACCEPTED") for c in ext],
-                           datetime.combine(d0, time(10, 0), owner.tz), stop, 2, 30, False))
+            series.append(
+                (
+                    acc,
+                    f"{acc.name} biweekly",
+                    owner,
+                    [(owner, "ACCEPTED")] + [(c, "ACCEPTED") for c in ext],
+                    datetime.combine(d0, time(10, 0), owner.tz),
+                    stop,
+                    2,
+                    30,
+                    False,
+                )
+            )
         single = [a for a in self.accounts if a.profile == "single_threaded"]
         if single:
             acc = single[0]
             owner = self.team[acc.owner]
             d0 = self.start + timedelta(days=7 + (2 - self.start.weekday()) % 7)
-            series.append((acc, f"{acc.name} check-in", owner, [(owner, "ACCEPTED"), (acc.champion, "ACCEPTED")],
-                           datetime.combine(d0, time(14, 0), owner.tz), self.end, 2, 30, False))
+            series.append(
+                (
+                    acc,
+                    f"{acc.name} check-in",
+                    owner,
+                    [(owner, "ACCEPTED"), (acc.champion, "ACCEPTED")],
+                    datetime.combine(d0, time(14, 0), owner.tz),
+                    self.end,
+                    2,
+                    30,
+                    False,
+                )
+            )
         new = [a for a in self.accounts if a.profile == "new_logo"]
         if new:
             acc = new[0]
@@ -962,9 +1301,19 @@ class _Generator:
             close += timedelta(days=(3 - close.weekday()) % 7)
             if close <= self.end:
                 _, active = self._active(acc, acc.x_close + 0.01)
-                series.append((acc, f"{acc.name} onboarding", csm,
-                               [(csm, "ACCEPTED")] + [(c, "ACCEPTED") for c in active[:3]],
-                               datetime.combine(close, time(8, 30), csm.tz), close + timedelta(weeks=8), 1, 45, False))
+                series.append(
+                    (
+                        acc,
+                        f"{acc.name} onboarding",
+                        csm,
+                        [(csm, "ACCEPTED")] + [(c, "ACCEPTED") for c in active[:3]],
+                        datetime.combine(close, time(8, 30), csm.tz),
+                        close + timedelta(weeks=8),
+                        1,
+                        45,
+                        False,
+                    )
+                )
         for acc, summary, organizer, attendees, dtstart, until_day, interval, minutes, with_exdate in series:
             until = datetime.combine(until_day, time(23, 59, 59), organizer.tz).astimezone(UTC)
             until = min(until, self.end_utc - timedelta(seconds=1))
@@ -977,11 +1326,17 @@ class _Generator:
                 continue
             exdates = [occ[min(20, len(occ) - 1)]] if with_exdate and len(occ) > 2 else []
             m = _Meeting(
-                uid=f"{self._hex()}@{organizer.address.split('@')[1]}", start=dtstart,
-                end=dtstart + timedelta(minutes=minutes), summary=summary, organizer=organizer,
-                attendees=attendees, status="CONFIRMED", account_id=acc.account_id if acc else None,
+                uid=f"{self._hex()}@{organizer.address.split('@')[1]}",
+                start=dtstart,
+                end=dtstart + timedelta(minutes=minutes),
+                summary=summary,
+                organizer=organizer,
+                attendees=attendees,
+                status="CONFIRMED",
+                account_id=acc.account_id if acc else None,
                 rrule={"freq": "weekly", "interval": interval, "until": until, "byday": _BYDAY[dtstart.weekday()]},
-                exdates=exdates, occurrences=len(occ) - len(exdates),
+                exdates=exdates,
+                occurrences=len(occ) - len(exdates),
             )
             if interval == 1:
                 del m.rrule["interval"]
@@ -996,8 +1351,10 @@ class _Generator:
             days_by_month[_month(self.start + timedelta(days=d))].append(d)
         rows = []
         for acc in self.accounts:
-            depth_by_month = {m: float(np.mean([self.depth(acc, d / self.days) for d in days[::3]]))
-                              for m, days in days_by_month.items()}
+            depth_by_month = {
+                m: float(np.mean([self.depth(acc, d / self.days) for d in days[::3]]))
+                for m, days in days_by_month.items()
+            }
             first, last = depth_by_month[period_months[0]], depth_by_month[period_months[-1]]
             median, sigma = _SEGMENT_ARR[acc.segment]
             latent = median * math.exp(self.nrng.normal(0, sigma))
@@ -1016,8 +1373,7 @@ class _Generator:
                 lag = prev_m or m
                 d = depth_by_month.get(lag, first if lag < period_months[0] else last)
                 if k > 0 and (signed is None or m >= signed):
-                    latent *= math.exp((_G0 + _K_DEPTH * (d - 0.5) + effect) / 12
-                                       + self.nrng.normal(0, _MONTH_SIGMA))
+                    latent *= math.exp((_G0 + _K_DEPTH * (d - 0.5) + effect) / 12 + self.nrng.normal(0, _MONTH_SIGMA))
                     if k % 12 == renewal or self.rng.random() < 0.3:
                         reported = round(latent, -2)
                 prev_m = m
@@ -1032,8 +1388,14 @@ class _Generator:
 
     def services_rows(self) -> list[tuple[str, str]]:
         rows = []
-        span = {"growing": (2, 4), "steady_deep": (2, 4), "going_cold": (0, 2), "single_threaded": (0, 1),
-                "sporadic": (0, 1), "new_logo": (1, 2)}
+        span = {
+            "growing": (2, 4),
+            "steady_deep": (2, 4),
+            "going_cold": (0, 2),
+            "single_threaded": (0, 1),
+            "sporadic": (0, 1),
+            "new_logo": (1, 2),
+        }
         for acc in self.accounts:
             lo, hi = span[acc.profile]
             addons = self.rng.sample(_SERVICES_ADDON, self.rng.randint(lo, hi))
@@ -1165,11 +1527,16 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
     counts: dict[str, int] = {}
     # ---- CRM
     crm = out_dir / "crm"
-    counts["team"] = _write_csv(crm / "team.csv", ["address", "name", "title", "team", "phone"],
-                                [(p.address, p.name, p.title, p.team, p.phone) for p in g.team.values()])
+    counts["team"] = _write_csv(
+        crm / "team.csv",
+        ["address", "name", "title", "team", "phone"],
+        [(p.address, p.name, p.title, p.team, p.phone) for p in g.team.values()],
+    )
     counts["accounts"] = _write_csv(
-        crm / "accounts.csv", ["account_id", "name", "domains", "segment", "owner"],
-        [(a.account_id, a.name, ";".join(a.domains), a.segment, g.team[a.owner].address) for a in g.accounts])
+        crm / "accounts.csv",
+        ["account_id", "name", "domains", "segment", "owner"],
+        [(a.account_id, a.name, ";".join(a.domains), a.segment, g.team[a.owner].address) for a in g.accounts],
+    )
     contact_rows = []
     mixed_case = set(rng.sample(range(sum(len(a.contacts) for a in g.accounts)), 3))
     k = 0
@@ -1181,18 +1548,21 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
                 addr = ".".join(p.capitalize() for p in local.split(".")) + "@" + domain.capitalize()
             contact_rows.append((addr, c.name, c.title, a.account_id, c.crm_role, c.phone))
             k += 1
-    counts["contacts"] = _write_csv(crm / "contacts.csv",
-                                    ["address", "name", "title", "account_id", "crm_role", "phone"], contact_rows)
+    counts["contacts"] = _write_csv(
+        crm / "contacts.csv", ["address", "name", "title", "account_id", "crm_role", "phone"], contact_rows
+    )
     churn_pool = [a.account_id for a in g.accounts if a.profile == "going_cold"]
     churners = set(rng.sample(churn_pool, min(2, len(churn_pool))))
     sporadic = [a.account_id for a in g.accounts if a.profile == "sporadic"]
     if sporadic:
         churners.add(rng.choice(sporadic))
-    counts["arr"] = _write_csv(crm / "arr.csv", ["account_id", "month", "arr"],
-                               [(a, m, f"{v:.2f}") for a, m, v in g.arr_rows(churners)])
+    counts["arr"] = _write_csv(
+        crm / "arr.csv", ["account_id", "month", "arr"], [(a, m, f"{v:.2f}") for a, m, v in g.arr_rows(churners)]
+    )
     counts["services"] = _write_csv(crm / "services.csv", ["account_id", "service"], g.services_rows())
-    counts["aliases"] = _write_csv(crm / "aliases.csv", ["alias", "canonical"],
-                                   [(alias, g.team[c].address) for alias, c in _ALIASES])
+    counts["aliases"] = _write_csv(
+        crm / "aliases.csv", ["alias", "canonical"], [(alias, g.team[c].address) for alias, c in _ALIASES]
+    )
 
     # ---- emails: decide which mailbox(es) and whether the CSV export holds each message
     emails = sorted(g.emails, key=lambda e: (_utc_key(e.sent), e.message_id))
@@ -1214,8 +1584,9 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
         e.in_csv, e.in_mbox = True, False
     for e in rng.sample([e for e in candidates if not e.in_csv], 2):
         e.in_csv = True  # also in an mbox: the same Message-ID from two sources
-    broken_pool = [e for e in candidates if not e.in_csv and g.accounts_by_id()[e.account_id].profile
-                   in ("steady_deep", "growing")]
+    broken_pool = [
+        e for e in candidates if not e.in_csv and g.accounts_by_id()[e.account_id].profile in ("steady_deep", "growing")
+    ]
     for e, how in zip(rng.sample(broken_pool, 2), ("date", "from")):
         e.broken = how
 
@@ -1236,12 +1607,21 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
     csv_rows = []
     for e in emails:
         if e.in_csv:
-            csv_rows.append((e.message_id, e.sent.isoformat(), e.sender[1], ";".join(a for _, a in e.to),
-                             ";".join(a for _, a in e.cc), e.subject))
+            csv_rows.append(
+                (
+                    e.message_id,
+                    e.sent.isoformat(),
+                    e.sender[1],
+                    ";".join(a for _, a in e.to),
+                    ";".join(a for _, a in e.cc),
+                    e.subject,
+                )
+            )
     bad = rng.randrange(len(csv_rows))
     csv_rows[bad] = (csv_rows[bad][0], "31/02/2025 25:61", *csv_rows[bad][2:])
-    counts["email_csv_rows"] = _write_csv(email_dir / "export.csv",
-                                          ["message_id", "sent_at", "from", "to", "cc", "subject"], csv_rows)
+    counts["email_csv_rows"] = _write_csv(
+        email_dir / "export.csv", ["message_id", "sent_at", "from", "to", "cc", "subject"], csv_rows
+    )
     counts["emails"] = len(emails)  # distinct messages, including the deliberately broken ones
 
     # ---- meetings
@@ -1281,8 +1661,12 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
         n_events += 1
     # VTIMEZONEs in sorted order (add_missing_timezones walks a set, so its order varies by run)
     for i, tzid in enumerate(sorted(cal.get_missing_tzids())):
-        cal.subcomponents.insert(i, icalendar.Timezone.from_tzid(
-            tzid, first_date=date(start.year - 1, 1, 1), last_date=date(g.end.year + 2, 1, 1)))
+        cal.subcomponents.insert(
+            i,
+            icalendar.Timezone.from_tzid(
+                tzid, first_date=date(start.year - 1, 1, 1), last_date=date(g.end.year + 2, 1, 1)
+            ),
+        )
     meet_dir = out_dir / "meetings"
     meet_dir.mkdir(parents=True, exist_ok=True)
     (meet_dir / "calendar.ics").write_bytes(cal.to_ical())
@@ -1290,27 +1674,41 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
     meet_rows = []
     for m in meetings:
         if m.in_csv:
-            meet_rows.append((m.uid, m.start.isoformat(), m.end.isoformat(), m.organizer.address,
-                              ";".join(p.address for p, _ in m.attendees), m.status.lower()))
+            meet_rows.append(
+                (
+                    m.uid,
+                    m.start.isoformat(),
+                    m.end.isoformat(),
+                    m.organizer.address,
+                    ";".join(p.address for p, _ in m.attendees),
+                    m.status.lower(),
+                )
+            )
     if meet_rows:
         bad = rng.randrange(len(meet_rows))
         row = meet_rows[bad]
         meet_rows[bad] = (row[0], row[2], row[1], *row[3:])  # ends before it starts
-    counts["meeting_csv_rows"] = _write_csv(meet_dir / "export.csv",
-                                            ["meeting_id", "start", "end", "organizer", "attendees", "status"],
-                                            meet_rows)
+    counts["meeting_csv_rows"] = _write_csv(
+        meet_dir / "export.csv", ["meeting_id", "start", "end", "organizer", "attendees", "status"], meet_rows
+    )
     counts["meetings"] = sum(m.occurrences for m in meetings)
 
     # ---- calls
     calls = sorted(g.calls, key=lambda c: (_utc_key(c["started"]), c["caller"], c["callee"]))
-    call_rows = [(f"call-{i + 1:05d}", c["started_at"], c["duration_s"], c["caller"], c["callee"], c["status"])
-                 for i, c in enumerate(calls)]
+    call_rows = [
+        (f"call-{i + 1:05d}", c["started_at"], c["duration_s"], c["caller"], c["callee"], c["status"])
+        for i, c in enumerate(calls)
+    ]
     bad = rng.randrange(len(call_rows))
     call_rows[bad] = (call_rows[bad][0], "yesterday around 3pm", *call_rows[bad][2:])
-    counts["calls"] = _write_csv(out_dir / "calls" / "calls.csv",
-                                 ["call_id", "started_at", "duration_s", "caller", "callee", "status"], call_rows)
-    return DemoSummary(out_dir=out_dir, start=start, end=g.end, counts=counts,
-                       accounts={a.account_id: a.profile for a in g.accounts})
+    counts["calls"] = _write_csv(
+        out_dir / "calls" / "calls.csv",
+        ["call_id", "started_at", "duration_s", "caller", "callee", "status"],
+        call_rows,
+    )
+    return DemoSummary(
+        out_dir=out_dir, start=start, end=g.end, counts=counts, accounts={a.account_id: a.profile for a in g.accounts}
+    )
 
 
 def _canonical(g: _Generator, address: str) -> str:

@@ -29,8 +29,9 @@ def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = Non
 def domain_of(addresses: pd.Series) -> pd.Series:
     """The part after the last ``@`` (lower-case), <NA> where there is none."""
     text = addresses.astype("string").str.strip().str.rstrip(">").str.strip()
-    domain = text.str.rsplit("@", n=1).str[1].where(text.str.contains("@", regex=False)).str.lower()
-    return domain.replace("", pd.NA).astype("string")
+    # .astype: a series with no '@' at all would otherwise come back as float NaN
+    domain = text.str.rsplit("@", n=1).str[1].astype("string").where(text.str.contains("@", regex=False))
+    return domain.str.lower().replace("", pd.NA).astype("string")
 
 
 def _canonical(addresses: pd.Series) -> pd.Series:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from relationship_pipeline.identity.addresses import domain_of
+from relationship_pipeline.identity.addresses import canonical_addresses, domain_of
 from relationship_pipeline.identity.titles import function_from_title, seniority_from_title
 from relationship_pipeline.schemas import PEOPLE, conform, empty_frame
 
@@ -14,15 +14,25 @@ UNASSIGNED = "unassigned"  # external address no account claims: kept for review
 INTERNAL = "internal"  # account_id of our own people
 
 
+# Shared mailbox providers: a team member listed with a personal address must not make every
+# gmail.com correspondent internal.
+FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "hotmail.com", "outlook.com", "live.com",
+    "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com",
+    "gmx.net", "gmx.de", "web.de", "mail.com", "yandex.ru", "mail.ru", "qq.com", "163.com", "126.com",
+})
+
+
 def internal_domains_from_team(team: pd.DataFrame) -> set[str]:
-    """Default internal domains: every domain our own people (crm/team.csv) write from."""
-    return set(domain_of(team["address"]).dropna().str.lower())
+    """Default internal domains: every domain our own people (crm/team.csv) write from, except
+    free-mail providers (``FREE_MAIL_DOMAINS``)."""
+    return set(domain_of(team["address"]).dropna()) - FREE_MAIL_DOMAINS
 
 
 def account_domains(accounts: pd.DataFrame) -> pd.DataFrame:
-    """One row per (domain, account_id) from the ';'-separated accounts.domains column."""
+    """One row per (domain, account_id) from the ';'-separated accounts.domains column (first account wins a shared domain)."""
     exploded = accounts[["account_id", "domains"]].assign(
-        domain=accounts["domains"].astype("string").fillna("").str.split(";")
+        domain=accounts["domains"].astype("string").fillna("").str.split(r"[;,\s]+", regex=True)
     ).explode("domain")
     exploded["domain"] = exploded["domain"].astype("string").str.strip().str.lstrip("@").str.lower()
     exploded = exploded[exploded["domain"].fillna("") != ""]
@@ -38,30 +48,41 @@ def resolve_people(
 ) -> pd.DataFrame:
     """One PEOPLE row per distinct address in ``seen`` (columns address, name).
 
-    Precedence: crm/team.csv (internal) > an internal domain (internal) > crm/contacts.csv
-    (external, its account) > an account domain, including subdomains (external) > unassigned.
-    Name and title come from the CRM where it has them, else the display name seen in mail.
+    Precedence: crm/team.csv (internal) > an internal domain or its subdomain (internal) >
+    crm/contacts.csv (external, its account) > an account domain, including subdomains (external) >
+    unassigned. ``internal_domains`` defaults to the domains of the team's addresses. CRM and seen
+    addresses are compared in canonical form (case, whitespace, ``+tag``), so a CRM row written
+    ``Bob+crm@Acme.com`` still claims ``bob@acme.com``. Name and title come from the CRM (team
+    first) where it has them, else the display name seen in mail. Missing or blank addresses are
+    not people and are left out.
     """
+    seen = seen.assign(address=seen["address"].astype("string").str.strip().replace("", pd.NA))
+    seen = seen[seen["address"].notna()]
     if seen.empty:
         return empty_frame(PEOPLE)
-    domains = {d.lower() for d in (internal_domains if internal_domains is not None else internal_domains_from_team(team))}
+    if internal_domains is None:
+        internal_domains = internal_domains_from_team(team)
+    domains = {str(d).strip().lstrip("@").lower() for d in internal_domains if isinstance(d, str) and d.strip()}
+    names = seen["name"] if "name" in seen.columns else pd.Series(pd.NA, index=seen.index)
     names_seen = (
-        seen.assign(name=seen["name"].astype("string").str.strip().replace("", pd.NA))
+        seen.assign(name=names.astype("string").str.strip().replace("", pd.NA))
         .sort_values(["address", "name"], na_position="last")
         .drop_duplicates("address")
         .set_index("address")["name"]
     )
     people = pd.DataFrame({"address": names_seen.index.astype("string")})
-    people["domain"] = domain_of(people["address"])
+    key = canonical_addresses(people["address"])
+    people["domain"] = domain_of(key)
 
-    team_idx = team.drop_duplicates("address").set_index("address")
-    contact_idx = contacts.drop_duplicates("address").set_index("address")
-    in_team = people["address"].isin(team_idx.index)
-    in_internal_domain = people["domain"].isin(domains) & ~in_team
-    in_contacts = people["address"].isin(contact_idx.index) & ~in_team & ~in_internal_domain
+    team_idx = _crm_index(team)
+    contact_idx = _crm_index(contacts)
+    in_team = key.isin(team_idx.index)
+    in_internal_domain = _in_domains(people["domain"], domains) & ~in_team
+    contact_account = key.map(contact_idx["account_id"]).astype("string")
+    in_contacts = key.isin(contact_idx.index) & contact_account.notna() & ~in_team & ~in_internal_domain
 
     people["is_internal"] = in_team | in_internal_domain
-    people["account_id"] = people["address"].map(contact_idx["account_id"]).where(in_contacts)
+    people["account_id"] = contact_account.where(in_contacts)
     by_domain = _account_by_domain(people["domain"], account_domains(accounts))
     people["account_id"] = people["account_id"].fillna(by_domain.where(~people["is_internal"]))
     people["resolved_by"] = "unassigned"
@@ -71,14 +92,37 @@ def resolve_people(
     people.loc[in_team, "resolved_by"] = "team"
     people["account_id"] = people["account_id"].fillna(UNASSIGNED).where(~people["is_internal"], INTERNAL)
 
-    crm_name = people["address"].map(team_idx["name"]).fillna(people["address"].map(contact_idx["name"]))
-    people["name"] = crm_name.replace("", pd.NA).fillna(people["address"].map(names_seen))
-    title = people["address"].map(team_idx["title"]).fillna(people["address"].map(contact_idx["title"]))
-    people["title"] = title.astype("string")
+    crm_name = _blank_to_na(key.map(team_idx["name"])).fillna(_blank_to_na(key.map(contact_idx["name"])))
+    people["name"] = crm_name.fillna(people["address"].map(names_seen).astype("string"))
+    title = _blank_to_na(key.map(team_idx["title"])).fillna(_blank_to_na(key.map(contact_idx["title"])))
+    people["title"] = title
     people["seniority"] = seniority_from_title(people["title"])
     people["function"] = function_from_title(people["title"])
-    people["crm_role"] = people["address"].map(contact_idx["crm_role"]).where(in_contacts).astype("string")
+    people["crm_role"] = _blank_to_na(key.map(contact_idx["crm_role"])).where(in_contacts)
     return conform(people, PEOPLE)
+
+
+def _crm_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """CRM rows keyed by canonical address, first row per address."""
+    cols = {"name", "title", "account_id", "crm_role"}
+    out = frame.assign(address=canonical_addresses(frame["address"]))
+    for col in cols - set(out.columns):
+        out[col] = pd.NA
+    return out[out["address"].notna()].drop_duplicates("address").set_index("address")
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().replace("", pd.NA)
+
+
+def _in_domains(domains: pd.Series, wanted: set[str]) -> pd.Series:
+    """True where the domain is one of ``wanted`` or a subdomain of one (mail.ourco.com)."""
+    hit = domains.isin(wanted)
+    candidate = domains.copy()
+    for _ in range(4):  # up to 4 subdomain levels, as for account domains
+        candidate = candidate.str.split(".", n=1).str[1].astype("string")
+        hit = hit | candidate.isin(wanted)
+    return hit.fillna(False).astype(bool)
 
 
 def _account_by_domain(domains: pd.Series, domain_map: pd.DataFrame) -> pd.Series:

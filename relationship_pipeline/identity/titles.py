@@ -6,7 +6,8 @@ specific readings come first:
 * assistants *to* an executive ("Executive Assistant to the CEO", "EA to CFO") are individuals,
   not c_level, and their function is left unknown (the executive they support is not theirs);
 * "Chief of Staff" is a senior staff role, not an officer of the company: director / executive;
-* "Vice President" must not read as "President", nor "Deputy CFO" as the CFO (vp);
+* "Vice President" must not read as "President", nor "Deputy CFO" as the CFO (vp), but an officer
+  who is also an EVP/SVP ("EVP, Chief Revenue Officer") is c_level;
 * "Managing Director" and an unqualified "General Counsel" are the top of their company or function:
   c_level (an associate/assistant/deputy general counsel is a director);
 * "Controller" / "Comptroller" head accounting: director / finance;
@@ -24,10 +25,12 @@ _ASSISTANT = r"\bassistant to\b|\bexecutive assistant\b|\b(?:ea|pa) to\b|\bperso
 SENIORITY_PATTERNS: list[tuple[str, str]] = [
     ("individual", _ASSISTANT),
     ("director", r"\bchief of staff\b|\b(?:associate|assistant|deputy) general counsel\b"),
-    ("vp", r"\bvice[\s-]+president\b|\b[aes]?vp\b|\bv\.\s?p\.|\bdeputy (?:chief|c[a-z]{1,2}o)\b"),
+    ("vp", r"\bdeputy (?:chief|c[a-z]{1,2}o)\b"),
+    ("c_level", r"\bchief\b|\bc[a-z]{1,2}o\b"),  # before vp: "EVP & Chief Revenue Officer", "SVP and CFO"
+    ("vp", r"\bvice[\s-]+president\b|\b[aes]?vp\b|\bv\.\s?p\."),
     (
         "c_level",
-        r"\bchief\b|\bc[a-z]{1,2}o\b|\bpresident\b|founder\b|(?<!product )(?<!process )(?<!account )\bowner\b"
+        r"\bpresident\b|founder\b|(?<!product )(?<!process )(?<!account )\bowner\b"
         r"|\bmanaging (?:partner|director)\b|\bgeneral counsel\b|\bchair(?:man|woman|person)?\b",
     ),
     ("director", r"\bdirector\b|\bhead\b|\b(?:financial )?controller\b|\bcomptroller\b"),

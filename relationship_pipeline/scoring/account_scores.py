@@ -101,8 +101,11 @@ def _people_attrs(people: pd.DataFrame, contacts: pd.DataFrame | None = None) ->
         attrs = attrs.astype("string").drop_duplicates("address")
     if contacts is not None and not contacts.empty and "crm_role" in contacts:
         c_roles = (
-            contacts.loc[:, ["address", "crm_role"]].astype("string").dropna(subset=["crm_role"])
-            .drop_duplicates("address").rename(columns={"crm_role": "_crm_role"})
+            contacts.loc[:, ["address", "crm_role"]]
+            .astype("string")
+            .dropna(subset=["crm_role"])
+            .drop_duplicates("address")
+            .rename(columns={"crm_role": "_crm_role"})
         )
         attrs = attrs.merge(c_roles, on="address", how="outer")
         attrs["crm_role"] = attrs["crm_role"].fillna(attrs.pop("_crm_role"))
@@ -111,9 +114,7 @@ def _people_attrs(people: pd.DataFrame, contacts: pd.DataFrame | None = None) ->
     return attrs
 
 
-def engaged_pairs(
-    pair_strength: pd.DataFrame, config: ScoringConfig, accounts: pd.Index | None = None
-) -> pd.DataFrame:
+def engaged_pairs(pair_strength: pd.DataFrame, config: ScoringConfig, accounts: pd.Index | None = None) -> pd.DataFrame:
     """Pairs with score ≥ ``engaged_min_score`` on real accounts (``unassigned`` excluded)."""
     ps = pair_strength
     keep = ps["account_id"].notna() & ps["account_id"].ne(UNASSIGNED).fillna(False)
@@ -128,9 +129,7 @@ def engaged_stakeholders(
 ) -> pd.DataFrame:
     """One row per (account_id, external_address) whose best pair is engaged, with that best score."""
     eng = engaged_pairs(pair_strength, config, accounts)
-    return (
-        eng.groupby(["account_id", "external_address"], as_index=False, observed=True)["score"].max()
-    )
+    return eng.groupby(["account_id", "external_address"], as_index=False, observed=True)["score"].max()
 
 
 def _channel_weight(touches: pd.DataFrame, config: ScoringConfig) -> pd.Series:
@@ -186,9 +185,7 @@ def account_scores(
 ) -> pd.DataFrame:
     """ACCOUNT_SCORES for ``as_of``: one row per CRM account (``unassigned`` excluded)."""
     as_of = as_of_date(as_of)
-    acc_ids = pd.Index(
-        _str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id"
-    )
+    acc_ids = pd.Index(_str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id")
     acc_ids = acc_ids[acc_ids != UNASSIGNED]
     out = pd.DataFrame(index=acc_ids)
 
@@ -249,8 +246,15 @@ def account_scores(
         out["services_depth"] = out["services_depth"].fillna(0.0)
 
     # --- fill and derive ------------------------------------------------------------------------
-    for col in ("engaged_stakeholders", "engaged_functions", "key_roles_covered", "internal_people",
-                "recent_meaningful_interactions", "key_roles_total", "contacts"):
+    for col in (
+        "engaged_stakeholders",
+        "engaged_functions",
+        "key_roles_covered",
+        "internal_people",
+        "recent_meaningful_interactions",
+        "key_roles_total",
+        "contacts",
+    ):
         out[col] = out[col].fillna(0).astype("int64")
     for col in ("strength_total", "engagement_points"):
         out[col] = out[col].astype("float64").fillna(0.0)
@@ -268,7 +272,9 @@ def account_scores(
         out["recent_meaningful_interactions"] >= 1
     ).astype("float64")
     out["relationship_depth_score"] = (
-        out["stakeholder_points"] + out["executive_points"] + out["cross_functional_points"]
+        out["stakeholder_points"]
+        + out["executive_points"]
+        + out["cross_functional_points"]
         + out["recent_interaction_points"]
     ).clip(upper=SCORE_CAP)
 

@@ -73,7 +73,8 @@ def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) 
 
     last = (
         pair_strength.loc[pair_strength["last_interaction_at"].notna()]
-        .groupby("external_address")["last_interaction_at"].max()
+        .groupby("external_address")["last_interaction_at"]
+        .max()
         .rename("last_at")
     )
     who = who.merge(last, left_on="address", right_index=True, how="inner")
@@ -83,9 +84,17 @@ def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) 
         return pd.DataFrame(columns=ALERT_COLUMNS)
     role = who["crm_role"].where(who["is_key"], who["seniority"]).astype("string").str.replace("_", " ")
     detail = (
-        "Key contact " + who["address"] + " (" + role + ") has had no interaction with our team for "
-        + who["days"].astype("string") + " days (last on " + who["last_at"].dt.strftime("%Y-%m-%d")
-        + "; cold after " + str(config.cold_after_days) + " days)."
+        "Key contact "
+        + who["address"]
+        + " ("
+        + role
+        + ") has had no interaction with our team for "
+        + who["days"].astype("string")
+        + " days (last on "
+        + who["last_at"].dt.strftime("%Y-%m-%d")
+        + "; cold after "
+        + str(config.cold_after_days)
+        + " days)."
     )
     return pd.DataFrame(
         {"account_id": who["account_id"], "kind": "key_contact_cold", "address": who["address"], "detail": detail}
@@ -105,13 +114,20 @@ def _single_threaded(scores, pair_strength, config) -> pd.DataFrame:
     by_ext = st["engaged_stakeholders"] == 1
     address = st["external_address"].where(by_ext, st["internal_address"])
     detail_ext = (
-        "Single-threaded: " + st["external_address"].astype("string") + " is the only engaged stakeholder (pair score "
-        + _fmt(st["score"], ".0f") + "), reached by " + st["internal_people"].astype("string")
+        "Single-threaded: "
+        + st["external_address"].astype("string")
+        + " is the only engaged stakeholder (pair score "
+        + _fmt(st["score"], ".0f")
+        + "), reached by "
+        + st["internal_people"].astype("string")
         + " of our people."
     )
     detail_int = (
-        "Single-threaded: all " + st["engaged_stakeholders"].astype("string") + " engaged stakeholders run through "
-        + st["internal_address"].astype("string") + " alone."
+        "Single-threaded: all "
+        + st["engaged_stakeholders"].astype("string")
+        + " engaged stakeholders run through "
+        + st["internal_address"].astype("string")
+        + " alone."
     )
     return pd.DataFrame(
         {
@@ -129,9 +145,7 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
     start = (as_of - timedelta(days=config.engagement_baseline_days)).isoformat()
     day = score_history["as_of"].astype("string")
     h = score_history.loc[((day >= start) & (day < as_of.isoformat())).fillna(False)]
-    base = h.groupby("account_id").agg(
-        baseline=("engagement_score", "mean"), days=("as_of", "nunique")
-    )
+    base = h.groupby("account_id").agg(baseline=("engagement_score", "mean"), days=("as_of", "nunique"))
     today = scores.loc[:, ["account_id", "engagement_score"]].merge(base, left_on="account_id", right_index=True)
     fire = (
         (today["baseline"] > 0)
@@ -142,11 +156,19 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
     if d.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     detail = (
-        "Engagement score fell to " + _fmt(d["engagement_score"], ".4g") + " against a baseline of "
-        + _fmt(d["baseline"], ".4g") + " (mean over " + d["days"].astype("string") + " scored days in the last "
-        + str(config.engagement_baseline_days) + "): "
-        + _fmt(100 * d["engagement_score"] / d["baseline"], ".0f") + "% of baseline, alert below "
-        + format(100 * config.engagement_drop_ratio, ".0f") + "%."
+        "Engagement score fell to "
+        + _fmt(d["engagement_score"], ".4g")
+        + " against a baseline of "
+        + _fmt(d["baseline"], ".4g")
+        + " (mean over "
+        + d["days"].astype("string")
+        + " scored days in the last "
+        + str(config.engagement_baseline_days)
+        + "): "
+        + _fmt(100 * d["engagement_score"] / d["baseline"], ".0f")
+        + "% of baseline, alert below "
+        + format(100 * config.engagement_drop_ratio, ".0f")
+        + "%."
     )
     return pd.DataFrame({"account_id": d["account_id"], "kind": "engagement_drop", "address": pd.NA, "detail": detail})
 
@@ -154,11 +176,15 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
 def _champion_moved(accounts, people, contacts, config) -> pd.DataFrame:
     if contacts is None or contacts.empty or people is None or people.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    champ = contacts.loc[
-        contacts["crm_role"].astype("string").str.strip().str.lower().eq("champion").fillna(False)
-        & contacts["account_id"].isin(accounts),
-        ["address", "account_id", "name"],
-    ].astype("string").drop_duplicates("address")
+    champ = (
+        contacts.loc[
+            contacts["crm_role"].astype("string").str.strip().str.lower().eq("champion").fillna(False)
+            & contacts["account_id"].isin(accounts),
+            ["address", "account_id", "name"],
+        ]
+        .astype("string")
+        .drop_duplicates("address")
+    )
     pnames = people.loc[:, ["address", "name"]].astype("string").drop_duplicates("address")
     champ = champ.merge(pnames.rename(columns={"name": "pname"}), on="address", how="left")
     champ["display"] = champ["pname"].fillna(champ["name"])
@@ -170,21 +196,18 @@ def _champion_moved(accounts, people, contacts, config) -> pd.DataFrame:
     others["key"] = _norm_name(others["name"])
     others = others.loc[others["key"].notna() & others["key"].ne("").fillna(False)]
     m = champ.merge(others, on="key", suffixes=("", "_new"))
-    m = m.loc[
-        (m["address_new"] != m["address"]) & (m["account_id_new"].fillna(UNASSIGNED) != m["account_id"])
-    ]
+    m = m.loc[(m["address_new"] != m["address"]) & (m["account_id_new"].fillna(UNASSIGNED) != m["account_id"])]
     if m.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     where = m["account_id_new"].fillna(UNASSIGNED)
-    m = m.assign(
-        new=m["address_new"] + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")"
-    ).sort_values("address_new")
+    m = m.assign(new=m["address_new"] + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")").sort_values(
+        "address_new"
+    )
     agg = m.groupby(["account_id", "address", "display"], as_index=False).agg(
         new=("new", lambda s: ", ".join(s)), n=("new", "size")
     )
     detail = (
-        "Champion " + agg["display"] + " (" + agg["address"] + ") now appears at "
-        + agg["new"].astype("string") + "."
+        "Champion " + agg["display"] + " (" + agg["address"] + ") now appears at " + agg["new"].astype("string") + "."
     )
     return pd.DataFrame(
         {"account_id": agg["account_id"], "kind": "champion_moved", "address": agg["address"], "detail": detail}
@@ -209,7 +232,8 @@ def account_alerts(
     ps = pair_strength.loc[pair_strength["account_id"].isin(accounts)] if pair_strength is not None else None
     parts = [
         _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config)
-        if pair_strength is not None and not pair_strength.empty else None,
+        if pair_strength is not None and not pair_strength.empty
+        else None,
         _single_threaded(scores, ps, config) if ps is not None else None,
         _engagement_drop(as_of, scores, score_history, config),
         _champion_moved(accounts, people, contacts, config),

@@ -89,8 +89,16 @@ def score_nrr_correlation(
     day = as_of.isoformat()
     if account_nrr is None or account_nrr.empty:
         out = pd.DataFrame(
-            {"score": list(SCORES), "segment": ALL, "n": 0, "spearman_rho": np.nan, "p_value": np.nan,
-             "ci_low": np.nan, "ci_high": np.nan, "note": "no ARR data"}
+            {
+                "score": list(SCORES),
+                "segment": ALL,
+                "n": 0,
+                "spearman_rho": np.nan,
+                "p_value": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "note": "no ARR data",
+            }
         )
         out["as_of"] = day
         return conform(out, SCORE_NRR_CORRELATION)

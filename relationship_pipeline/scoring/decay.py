@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
@@ -16,7 +16,7 @@ def decay_factor(days, half_life_days: float):
 
 def end_of_day(as_of: date) -> pd.Timestamp:
     """The instant a daily partition is evaluated at: midnight UTC after ``as_of``."""
-    return pd.Timestamp(datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=timezone.utc))
+    return pd.Timestamp(datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC))
 
 
 def days_before(moment: pd.Timestamp, timestamps: pd.Series) -> pd.Series:

@@ -81,15 +81,16 @@ def pair_touches(
 
     day = inter["as_of"] if "as_of" in inter.columns else inter["occurred_at"].dt.strftime("%Y-%m-%d")
     inter = inter.assign(as_of=day)
-    pairs = pairs.join(inter[["as_of", "channel", "category", "occurred_at", "status", "weight"]], on="interaction_id", how="inner")
+    pairs = pairs.join(
+        inter[["as_of", "channel", "category", "occurred_at", "status", "weight"]], on="interaction_id", how="inner"
+    )
     is_email = pairs["channel"] == "email"
     from_us = pairs["interaction_id"].map(sender_internal)
     pairs["direction"] = np.where(
         ~is_email, "mutual", np.where(from_us.fillna(False).astype(bool), "outbound", "inbound")
     )
-    pairs["meaningful"] = (
-        ((pairs["channel"] == "meeting") & (pairs["status"] != "cancelled"))
-        | ((pairs["channel"] == "call") & (pairs["status"] == "answered"))
+    pairs["meaningful"] = ((pairs["channel"] == "meeting") & (pairs["status"] != "cancelled")) | (
+        (pairs["channel"] == "call") & (pairs["status"] == "answered")
     )
     pairs["account_id"] = pairs["account_id"].fillna("unassigned")
     return conform(pairs, PAIR_TOUCHES).sort_values(

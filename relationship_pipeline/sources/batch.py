@@ -33,7 +33,7 @@ class ParsedBatch:
         participants: list[dict],
         quarantine: list[dict],
         counts: Counter | None = None,
-    ) -> "ParsedBatch":
+    ) -> ParsedBatch:
         """Build a batch from plain dict rows (keys as in the schemas; missing optional keys -> NA)."""
         return cls(
             interactions=_frame(interactions, INTERACTIONS),
@@ -43,7 +43,7 @@ class ParsedBatch:
         )
 
     @staticmethod
-    def concat(batches: list["ParsedBatch"]) -> "ParsedBatch":
+    def concat(batches: list[ParsedBatch]) -> ParsedBatch:
         """Stack batches; counts add up."""
         batches = [b for b in batches if b is not None]
         if not batches:

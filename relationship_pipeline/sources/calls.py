@@ -28,9 +28,9 @@ import hashlib
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -168,8 +168,19 @@ def parse_calls(calls_dir: Path, data_dir: Path, phone_directory: Mapping[str, s
     """
     calls_dir, data_dir = Path(calls_dir), Path(data_dir)
     book = _PhoneBook(phone_directory)
-    counts: Counter = Counter({k: 0 for k in ("call.read", "call.interactions", "call.duplicates",
-                                              "call.quarantined", "call.files", "call.unmatched_phones")})
+    counts: Counter = Counter(
+        {
+            k: 0
+            for k in (
+                "call.read",
+                "call.interactions",
+                "call.duplicates",
+                "call.quarantined",
+                "call.files",
+                "call.unmatched_phones",
+            )
+        }
+    )
     calls: dict[str, tuple[dict, list[dict]]] = {}
     quarantined: list[dict] = []
 
@@ -178,8 +189,11 @@ def parse_calls(calls_dir: Path, data_dir: Path, phone_directory: Mapping[str, s
         counts["call.quarantined"] += 1
         quarantined.append(quarantine_row(source, location, CHANNEL, reason, raw, occurred_at))
 
-    files = sorted(p for p in calls_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet")) \
-        if calls_dir.is_dir() else []
+    files = (
+        sorted(p for p in calls_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet"))
+        if calls_dir.is_dir()
+        else []
+    )
     for path in files:
         source = relative_source(path, data_dir)
         counts["call.files"] += 1
@@ -191,8 +205,12 @@ def parse_calls(calls_dir: Path, data_dir: Path, phone_directory: Mapping[str, s
             header, records = loaded
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
-                quarantine(source, "file", f"missing_columns: {', '.join(missing)} (header has {', '.join(header) or 'nothing'})",
-                           _excerpt(path))
+                quarantine(
+                    source,
+                    "file",
+                    f"missing_columns: {', '.join(missing)} (header has {', '.join(header) or 'nothing'})",
+                    _excerpt(path),
+                )
                 continue
             for rec in records:
                 if rec.error:
@@ -279,7 +297,9 @@ def _call(row: Mapping[str, str], source: str, book: _PhoneBook) -> tuple[dict, 
     try:
         duration = parse_duration_s(raw_duration)
     except ValueError:
-        raise _BadRow(f"bad_duration: duration_s {raw_duration.strip()!r} is not seconds, mm:ss or hh:mm:ss", started) from None
+        raise _BadRow(
+            f"bad_duration: duration_s {raw_duration.strip()!r} is not seconds, mm:ss or hh:mm:ss", started
+        ) from None
     raw_status = row.get("status", "").strip()
     status = CALL_STATUSES.get(re.sub(r"\s+", " ", raw_status.lower()))
     if status is None:
@@ -296,8 +316,16 @@ def _call(row: Mapping[str, str], source: str, book: _PhoneBook) -> tuple[dict, 
         if p["phone"]:
             found = book.lookup(p["key"])
             address, unmatched = (found, False) if found else (p["key"], True)
-        participants.append({"interaction_id": iid, "address": address, "name": p["name"], "role": p["role"],
-                             "response": None, "_unmatched": unmatched})
+        participants.append(
+            {
+                "interaction_id": iid,
+                "address": address,
+                "name": p["name"],
+                "role": p["role"],
+                "response": None,
+                "_unmatched": unmatched,
+            }
+        )
     interaction = {
         "interaction_id": iid,
         "channel": CHANNEL,

@@ -146,7 +146,10 @@ def days_touched(
         path = data_dir / rel
         if _top_folder(rel) == "crm" or not path.is_file():
             continue
-        change_day = file_change_day(path)
+        try:
+            change_day = file_change_day(path)
+        except OSError:  # vanished since the walk: nothing left to read
+            continue
         try:
             batch = parse_file(data_dir, rel, window_start, window_end)
         except Exception:  # a parser bug: the ingest quarantines the file on its change day

@@ -60,8 +60,16 @@ def select_days(
             "location": "interaction " + stray["interaction_id"],
             "channel": stray["channel"],
             "reason": (
-                ("out_of_range: dated " + stray["as_of"] + f", before the first partition {first_partition.isoformat()}")
-                .where(too_early[outside_all], "future_date: dated " + stray["as_of"] + f", after the last complete day {last_partition.isoformat()}")
+                (
+                    "out_of_range: dated "
+                    + stray["as_of"]
+                    + f", before the first partition {first_partition.isoformat()}"
+                ).where(
+                    too_early[outside_all],
+                    "future_date: dated "
+                    + stray["as_of"]
+                    + f", after the last complete day {last_partition.isoformat()}",
+                )
             ),
             "raw_excerpt": pd.NA,
             "occurred_at": stray["occurred_at"],
@@ -87,9 +95,15 @@ def select_days(
     counts["run.out_of_range"] = int(outside_all.sum())
     counts["run.quarantined"] = len(quarantine)
     return DailyBatch(
-        interactions=conform(kept, TABLES["interactions"]).sort_values(["as_of", "occurred_at", "interaction_id"], ignore_index=True),
-        participants=conform(participants, TABLES["participants"]).sort_values(["as_of", "interaction_id", "role", "address"], ignore_index=True),
-        quarantine=conform(quarantine, TABLES["quarantine"]).sort_values(["as_of", "source", "location"], ignore_index=True),
+        interactions=conform(kept, TABLES["interactions"]).sort_values(
+            ["as_of", "occurred_at", "interaction_id"], ignore_index=True
+        ),
+        participants=conform(participants, TABLES["participants"]).sort_values(
+            ["as_of", "interaction_id", "role", "address"], ignore_index=True
+        ),
+        quarantine=conform(quarantine, TABLES["quarantine"]).sort_values(
+            ["as_of", "source", "location"], ignore_index=True
+        ),
         counts=counts,
     )
 

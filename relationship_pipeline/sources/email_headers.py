@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import email.utils
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from itertools import groupby
 
 # Dates outside this window are placeholders or typos, not real mail: Unix time 0 and the Lotus
 # Notes / DOS null date "Mon, 31 Dec 1979 16:00:00 -0800" (= 1980-01-01 00:00 UTC, six Enron
 # messages) fall before the lower bound; the upper bound keeps datetime64[ns] safe.
-MIN_PLAUSIBLE_UTC = datetime(1980, 1, 2, tzinfo=timezone.utc)
-MAX_PLAUSIBLE_UTC = datetime(2100, 1, 1, tzinfo=timezone.utc)
+MIN_PLAUSIBLE_UTC = datetime(1980, 1, 2, tzinfo=UTC)
+MAX_PLAUSIBLE_UTC = datetime(2100, 1, 1, tzinfo=UTC)
 # Real zone offsets lie within UTC-12 .. UTC+14.
 MAX_OFFSET_S = 14 * 3600
 
@@ -24,11 +24,31 @@ MAX_OFFSET_S = 14 * 3600
 # US zones and UT/GMT/Z). Ambiguous ones (IST, CST-China) are deliberately absent: an unknown
 # zone is read as UTC, like a missing one.
 EXTRA_ZONES = {
-    "CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "MEZ": "+0100",
-    "MESZ": "+0200", "BST": "+0100", "WET": "+0000", "WEST": "+0100", "EET": "+0200",
-    "EEST": "+0300", "MSK": "+0300", "JST": "+0900", "KST": "+0900", "HKT": "+0800",
-    "SGT": "+0800", "AWST": "+0800", "ACST": "+0930", "AEST": "+1000", "AEDT": "+1100",
-    "NZST": "+1200", "NZDT": "+1300", "HST": "-1000", "AKST": "-0900", "AKDT": "-0800",
+    "CET": "+0100",
+    "CEST": "+0200",
+    "MET": "+0100",
+    "MEST": "+0200",
+    "MEZ": "+0100",
+    "MESZ": "+0200",
+    "BST": "+0100",
+    "WET": "+0000",
+    "WEST": "+0100",
+    "EET": "+0200",
+    "EEST": "+0300",
+    "MSK": "+0300",
+    "JST": "+0900",
+    "KST": "+0900",
+    "HKT": "+0800",
+    "SGT": "+0800",
+    "AWST": "+0800",
+    "ACST": "+0930",
+    "AEST": "+1000",
+    "AEDT": "+1100",
+    "NZST": "+1200",
+    "NZDT": "+1300",
+    "HST": "-1000",
+    "AKST": "-0900",
+    "AKDT": "-0800",
 }
 
 _DIGITS = frozenset("0123456789")
@@ -120,8 +140,8 @@ def parse_date(raw: str | None, *, iso_first: bool = False) -> tuple[datetime | 
 def to_utc(dt: datetime) -> datetime:
     """Naive -> UTC; aware -> converted to UTC."""
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def check_plausible(dt: datetime, text: str) -> tuple[datetime | None, str | None]:
@@ -161,7 +181,7 @@ def _parse_rfc_date(text: str) -> datetime | None:
     if offset is not None and abs(offset) > MAX_OFFSET_S:
         raise ValueError(f"zone offset {offset} s out of range")
     naive = datetime(year, month, day, hour, minute, second)
-    return (naive - timedelta(seconds=offset or 0)).replace(tzinfo=timezone.utc)
+    return (naive - timedelta(seconds=offset or 0)).replace(tzinfo=UTC)
 
 
 def _rfc5322_year(year: int, text: str) -> int:

@@ -90,6 +90,7 @@ import pandas as pd
 from relationship_pipeline.sources.batch import EXCERPT_CHARS, ParsedBatch, quarantine_row
 from relationship_pipeline.sources.email_headers import (
     categorise,
+    check_plausible,
     clean_text,
     collapse_ws,
     decode_unstructured,
@@ -99,7 +100,6 @@ from relationship_pipeline.sources.email_headers import (
     parse_date,
     thread_root,
     to_utc,
-    check_plausible,
 )
 
 CHANNEL = "email"
@@ -274,7 +274,13 @@ def _build(
     """Validate the pieces of one record and make its rows (shared by raw messages and tables)."""
     occurred, date_problem = parsed_date
     if from_raw is None or not clean_text(from_raw).strip():
-        return _quarantined(source, location, "missing_from: no From" if from_raw is None else "missing_from: From is empty", raw, occurred)
+        return _quarantined(
+            source,
+            location,
+            "missing_from: no From" if from_raw is None else "missing_from: From is empty",
+            raw,
+            occurred,
+        )
     if not senders:
         shown = collapse_ws(clean_text(from_raw))[:80]
         return _quarantined(source, location, f"missing_from: no usable address in From {shown!r}", raw, occurred)
@@ -318,13 +324,22 @@ def _build(
     return ParsedMessage(interaction, _participant_rows(iid, from_rows, rcpt), None, invalid_addresses)
 
 
-def _participant_rows(iid: str, senders: dict[str, str | None], recipients: dict[str, tuple[str, str | None]]) -> list[dict]:
-    rows = [{"interaction_id": iid, "address": a, "name": n, "role": "from", "response": None} for a, n in senders.items()]
-    rows += [{"interaction_id": iid, "address": a, "name": n, "role": r, "response": None} for a, (r, n) in recipients.items()]
+def _participant_rows(
+    iid: str, senders: dict[str, str | None], recipients: dict[str, tuple[str, str | None]]
+) -> list[dict]:
+    rows = [
+        {"interaction_id": iid, "address": a, "name": n, "role": "from", "response": None} for a, n in senders.items()
+    ]
+    rows += [
+        {"interaction_id": iid, "address": a, "name": n, "role": r, "response": None}
+        for a, (r, n) in recipients.items()
+    ]
     return rows
 
 
-def _quarantined(source: str, location: str, reason: str, raw: object = "", occurred_at: datetime | None = None) -> ParsedMessage:
+def _quarantined(
+    source: str, location: str, reason: str, raw: object = "", occurred_at: datetime | None = None
+) -> ParsedMessage:
     ts = pd.Timestamp(occurred_at) if occurred_at is not None else None
     return ParsedMessage(None, [], quarantine_row(source, location, CHANNEL, reason, _excerpt(raw), ts))
 
@@ -391,9 +406,13 @@ class _Accumulator:
         for key in COUNT_KEYS:
             self.counts[key] += 0
         participants = [
-            p for k in self.kept.values() for p in _participant_rows(k.interaction["interaction_id"], k.senders, k.recipients)
+            p
+            for k in self.kept.values()
+            for p in _participant_rows(k.interaction["interaction_id"], k.senders, k.recipients)
         ]
-        return ParsedBatch.from_records([k.interaction for k in self.kept.values()], participants, self.quarantined, self.counts)
+        return ParsedBatch.from_records(
+            [k.interaction for k in self.kept.values()], participants, self.quarantined, self.counts
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,7 +478,10 @@ def _is_mh_name(name: str) -> bool:
 
 def _natural_key(rel: Path) -> tuple:
     return tuple(
-        tuple((0, int("".join(g)), "") if is_digit else (1, 0, "".join(g)) for is_digit, g in groupby(part, key=lambda c: c in _DIGITS))
+        tuple(
+            (0, int("".join(g)), "") if is_digit else (1, 0, "".join(g))
+            for is_digit, g in groupby(part, key=lambda c: c in _DIGITS)
+        )
         for part in rel.parts
     )
 
@@ -530,7 +552,9 @@ def _parse_mbox(path: Path, source: str, acc: _Accumulator) -> None:
                 if problem:
                     row = parsed.interaction or parsed.quarantine or {}
                     occurred = row.get("occurred_at")
-                    acc.quarantine(source, location, f"truncated: {problem}", raw, None if pd.isna(occurred) else occurred)
+                    acc.quarantine(
+                        source, location, f"truncated: {problem}", raw, None if pd.isna(occurred) else occurred
+                    )
                     continue
             acc.add(parsed)
     finally:
@@ -591,7 +615,12 @@ def _parse_csv(path: Path, source: str, acc: _Accumulator) -> None:
         except StopIteration:
             break
         except csv.Error as exc:
-            acc.quarantine(source, f"line {start}", f"bad_csv: {exc}; the rest of the file is not read", "".join(lines[start - 1 : start + 2]))
+            acc.quarantine(
+                source,
+                f"line {start}",
+                f"bad_csv: {exc}; the rest of the file is not read",
+                "".join(lines[start - 1 : start + 2]),
+            )
             break
         end = reader.line_num
         if not row:
@@ -611,7 +640,9 @@ def _parse_parquet(path: Path, source: str, acc: _Accumulator) -> None:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:
-        acc.quarantine(source, "file", f"unreadable_file: not readable as Parquet ({type(exc).__name__}: {exc})", _head(path))
+        acc.quarantine(
+            source, "file", f"unreadable_file: not readable as Parquet ({type(exc).__name__}: {exc})", _head(path)
+        )
         return
     columns = [str(c).strip().lower() for c in frame.columns]
     if not _has_columns(columns, source, ",".join(columns), acc):

@@ -47,10 +47,11 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import icalendar
 import recurring_ical_events
@@ -161,13 +162,20 @@ class _Accumulator:
 
 def meeting_id(uid: str, start_utc: datetime) -> str:
     """Stable interaction id of one meeting occurrence: ``mt_`` + sha1(UID + UTC start)[:20]."""
-    key = uid + start_utc.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    key = uid + start_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return "mt_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
 
 def _meeting(
-    *, uid: str, key_start: datetime, start: datetime, duration_s: float, status: str, source: str,
-    participants: list[dict], sequence: int = 0,
+    *,
+    uid: str,
+    key_start: datetime,
+    start: datetime,
+    duration_s: float,
+    status: str,
+    source: str,
+    participants: list[dict],
+    sequence: int = 0,
 ) -> _Meeting:
     iid = meeting_id(uid, key_start)
     for p in participants:
@@ -228,7 +236,9 @@ def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], 
             events.append((len(events) + 1, ev, cancel))
     opened = len(re.findall(rb"(?im)^BEGIN:VEVENT[ \t]*\r?$", data))
     if opened > len(events):
-        acc.quarantine(source, "file", f"bad_ics: {opened - len(events)} VEVENT(s) never closed (truncated file?)", data)
+        acc.quarantine(
+            source, "file", f"bad_ics: {opened - len(events)} VEVENT(s) never closed (truncated file?)", data
+        )
 
     timezones = [tz for cal in calendars for tz in cal.walk("VTIMEZONE")]
     series: dict[str, list[tuple[int, Any, bool]]] = {}
@@ -259,8 +269,11 @@ def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], 
             acc.quarantine(source, f"UID {uid}", str(exc), _ical_excerpt(masters[0][1]), _start_or_none(masters[0][1]))
         except Exception as exc:
             acc.quarantine(
-                source, f"UID {uid}", f"bad_recurrence: cannot expand the series ({type(exc).__name__}: {exc})",
-                _ical_excerpt(masters[0][1]), _start_or_none(masters[0][1]),
+                source,
+                f"UID {uid}",
+                f"bad_recurrence: cannot expand the series ({type(exc).__name__}: {exc})",
+                _ical_excerpt(masters[0][1]),
+                _start_or_none(masters[0][1]),
             )
 
 
@@ -277,7 +290,9 @@ def _check_event(ev, n: int, uid: str) -> None:
     if "DTEND" in ev:
         end = _prop_dt(ev, "DTEND")
         if isinstance(start, datetime) != isinstance(end, datetime):
-            raise _BadEvent(f"bad_time: DTSTART {_raw(ev, 'DTSTART')!r} and DTEND {_raw(ev, 'DTEND')!r} mix a date and a date-time")
+            raise _BadEvent(
+                f"bad_time: DTSTART {_raw(ev, 'DTSTART')!r} and DTEND {_raw(ev, 'DTEND')!r} mix a date and a date-time"
+            )
         if to_utc(end) < to_utc(start):
             raise _BadEvent(f"bad_time: DTEND {_raw(ev, 'DTEND')!r} is before DTSTART {_raw(ev, 'DTSTART')!r}")
     elif "DURATION" in ev:
@@ -321,8 +336,14 @@ def _single(ev, uid: str, cancel: bool, source: str) -> _Meeting:
     end = ev["DTEND"].dt if "DTEND" in ev else (start + ev["DURATION"].dt if "DURATION" in ev else None)
     key = ev["RECURRENCE-ID"].dt if "RECURRENCE-ID" in ev else start
     return _meeting(
-        uid=uid, key_start=to_utc(key), start=start_utc, duration_s=_duration_s(start, end), status=_status(ev, cancel),
-        source=source, participants=_ics_participants(ev), sequence=_sequence(ev),
+        uid=uid,
+        key_start=to_utc(key),
+        start=start_utc,
+        duration_s=_duration_s(start, end),
+        status=_status(ev, cancel),
+        source=source,
+        participants=_ics_participants(ev),
+        sequence=_sequence(ev),
     )
 
 
@@ -360,8 +381,14 @@ def _add_series(uid, comps, timezones, window, source: str, acc: _Accumulator) -
             end = start + occ["DURATION"].dt
         found.append(
             _meeting(
-                uid=uid, key_start=to_utc(rid), start=start_utc, duration_s=_duration_s(start, end),
-                status=_status(occ, cancel), source=source, participants=_ics_participants(occ), sequence=_sequence(occ),
+                uid=uid,
+                key_start=to_utc(rid),
+                start=start_utc,
+                duration_s=_duration_s(start, end),
+                status=_status(occ, cancel),
+                source=source,
+                participants=_ics_participants(occ),
+                sequence=_sequence(occ),
             )
         )
         if len(found) > MAX_OCCURRENCES_PER_SERIES:
@@ -421,7 +448,7 @@ def _participant(value, *, role: str, response: str | None) -> dict:
 def _cal_address(value) -> str:
     text = str(value).strip()
     if text.lower().startswith("mailto:"):
-        text = text[len("mailto:"):]
+        text = text[len("mailto:") :]
     return text.strip().lower()
 
 
@@ -480,7 +507,9 @@ def _parse_csv_file(path: Path, source: str, acc: _Accumulator) -> None:
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
         acc.quarantine(
-            source, "file", f"missing_columns: {', '.join(missing)} (header has {', '.join(header) or 'nothing'})",
+            source,
+            "file",
+            f"missing_columns: {', '.join(missing)} (header has {', '.join(header) or 'nothing'})",
             _read_excerpt(path),
         )
         return
@@ -545,8 +574,13 @@ def _csv_meeting(row: dict[str, str], source: str) -> _Meeting:
             raise _BadRow(f"bad_address: attendee {token!r} is not an email address", start)
         attendees.append({"address": addr, "name": name, "role": "attendee", "response": None})
     return _meeting(
-        uid=uid, key_start=start, start=start, duration_s=float(duration), status=MEETING_STATUSES[raw_status],
-        source=source, participants=_people(organizer, attendees),
+        uid=uid,
+        key_start=start,
+        start=start,
+        duration_s=float(duration),
+        status=MEETING_STATUSES[raw_status],
+        source=source,
+        participants=_people(organizer, attendees),
     )
 
 
@@ -645,10 +679,10 @@ def to_utc(value: date | datetime) -> datetime:
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 _EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+$")
@@ -658,7 +692,7 @@ def normalise_address(text: str) -> str | None:
     """Lower-cased addr-spec, ``mailto:`` and brackets stripped; ``None`` if not an address."""
     s = str(text).strip().strip("<>").strip()
     if s.lower().startswith("mailto:"):
-        s = s[len("mailto:"):].strip()
+        s = s[len("mailto:") :].strip()
     s = s.lower()
     return s if _EMAIL.match(s) else None
 
