@@ -9,11 +9,13 @@ from relationship_pipeline.io_manager import WarehouseIOManager
 from relationship_pipeline.jobs import daily_pipeline
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.schedules import daily_schedule
+from relationship_pipeline.sensors import input_folder_sensor
 
 defs = dg.Definitions(
     assets=all_assets,
     jobs=[daily_pipeline],
     schedules=[daily_schedule],
+    sensors=[input_folder_sensor],
     resources={
         "io_manager": WarehouseIOManager(),
         "warehouse": WarehouseResource(),

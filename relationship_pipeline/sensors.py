@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
@@ -84,8 +84,8 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
     days = days_touched(
         data_dir,
         changed,
-        datetime.combine(first, time(0), tzinfo=timezone.utc),
-        datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc),
+        datetime.combine(first, time(0), tzinfo=UTC),
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC),
         first_partition=first,
         last_partition=last,
     )
@@ -97,7 +97,9 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
         days |= {date.fromisoformat(k) for k in keys[-CRM_RECENT_DAYS:]}
     wanted = sorted({d.isoformat() for d in days} & set(keys))
     ranges = contiguous_ranges(wanted, keys)
-    context.log.info(f"{len(changed)} new or changed file(s) touch {len(wanted)} partition(s) in {len(ranges)} range(s)")
+    context.log.info(
+        f"{len(changed)} new or changed file(s) touch {len(wanted)} partition(s) in {len(ranges)} range(s)"
+    )
     if not ranges:
         return dg.SensorResult(
             skip_reason=f"{len(changed)} new or changed file(s) touch no existing partition", cursor=cursor

@@ -78,7 +78,14 @@ ALIASES = pd.DataFrame(
     {
         # alias -> canonical; both sides canonicalised the same way before matching
         "alias": ["B.Smith+old@Acme.com", " OLD.BOB@acme.com ", "ceo@ourco.com", "dup@x.com", "dup@x.com", None],
-        "canonical": ["bob.smith@acme.com", "Bob.Smith+x@ACME.com", "henry@ourco.com", "first@x.com", "second@x.com", "z@x.com"],
+        "canonical": [
+            "bob.smith@acme.com",
+            "Bob.Smith+x@ACME.com",
+            "henry@ourco.com",
+            "first@x.com",
+            "second@x.com",
+            "z@x.com",
+        ],
     }
 )
 
@@ -204,7 +211,16 @@ COLS = ["name", "title", "is_internal", "account_id", "seniority", "function", "
 EXPECTED = {
     # address: name, title, is_internal, account_id, seniority, function, crm_role, resolved_by
     "ann@ourco.com": ("Ann Lee", "Account Executive", True, "internal", "individual", "sales", NA, "team"),
-    "bo@ourco.com": ("Bo Brown", "Customer Success Manager", True, "internal", "manager", "customer_success", NA, "team"),
+    "bo@ourco.com": (
+        "Bo Brown",
+        "Customer Success Manager",
+        True,
+        "internal",
+        "manager",
+        "customer_success",
+        NA,
+        "team",
+    ),
     "cy.personal@gmail.com": ("Cy Cole", "CEO", True, "internal", "c_level", "executive", NA, "team"),
     "ivy@ourco.com": ("Ivy Ito", NA, True, "internal", "unknown", "unknown", NA, "internal_domain"),
     "max@eu.ourco.com": ("Max", NA, True, "internal", "unknown", "unknown", NA, "internal_domain"),
@@ -244,10 +260,12 @@ def test_resolve_people_precedence_names_titles_and_roles():
 
 
 def test_resolve_people_configured_internal_domains_replace_the_team_default():
-    seen = pd.concat([
-        SEEN[SEEN["address"].isin(["ann@ourco.com", "ivy@ourco.com", "fred@ourco.com", "zed@gmail.com"])],
-        pd.DataFrame({"address": ["pat@partner.io"], "name": ["Pat"]}),
-    ])
+    seen = pd.concat(
+        [
+            SEEN[SEEN["address"].isin(["ann@ourco.com", "ivy@ourco.com", "fred@ourco.com", "zed@gmail.com"])],
+            pd.DataFrame({"address": ["pat@partner.io"], "name": ["Pat"]}),
+        ]
+    )
     people = resolve_people(seen, TEAM, CONTACTS, ACCOUNTS, internal_domains=[" @Partner.IO "])
     # address: is_internal, account_id, resolved_by, crm_role
     assert as_rows(people, ["is_internal", "account_id", "resolved_by", "crm_role"]) == {
@@ -261,8 +279,14 @@ def test_resolve_people_configured_internal_domains_replace_the_team_default():
 
 
 def test_resolve_people_internal_domain_beats_an_account_claiming_it():
-    accounts = pd.concat([ACCOUNTS, pd.DataFrame({"account_id": ["A3"], "name": ["Us?"], "domains": ["ourco.com"],
-                                                  "segment": [None], "owner": [None]})])
+    accounts = pd.concat(
+        [
+            ACCOUNTS,
+            pd.DataFrame(
+                {"account_id": ["A3"], "name": ["Us?"], "domains": ["ourco.com"], "segment": [None], "owner": [None]}
+            ),
+        ]
+    )
     people = resolve_people(pd.DataFrame({"address": ["ivy@ourco.com"], "name": ["Ivy"]}), TEAM, CONTACTS, accounts)
     assert people[["account_id", "resolved_by"]].iloc[0].tolist() == ["internal", "internal_domain"]
 

@@ -139,3 +139,17 @@ def test_a_frame_that_breaks_its_suite_fails_the_check_not_the_process(demo_dir,
     text = evaluation.metadata["expect_column_values_to_not_be_null(occurred_at)"].value
     assert text.startswith(f"FAILED: {expected_bad_rows} of ")
     assert not any(e.asset_key == dg.AssetKey("pair_strength") for e in result.get_asset_materialization_events())
+
+
+@pytest.mark.postgres
+def test_production_path_on_postgresql(demo_dir, postgres_url):
+    """The same graph with the warehouse on PostgreSQL: range run, then an idempotent re-run."""
+    last = START + timedelta(days=2)
+    assert run(demo_dir, postgres_url, START, last).success
+    wh = Warehouse(postgres_url)
+    scores = wh.read("account_scores")
+    assert scores.groupby("as_of").size().to_dict() == {(START + timedelta(days=i)).isoformat(): 40 for i in range(3)}
+    interactions = len(wh.read("interactions"))
+    assert run(demo_dir, postgres_url, START + timedelta(days=1), START + timedelta(days=1)).success
+    assert len(wh.read("interactions")) == interactions
+    assert len(wh.read("account_scores")) == 120

@@ -125,7 +125,9 @@ def test_garbage_file_does_not_crash_and_requests_its_change_day(instance, folde
 
 def test_days_before_the_partitions_start_are_never_requested(instance, folder: Path):
     cursor = baseline(instance, folder)
-    write(folder / "emails" / "old.mbox", mbox(message(30, 12, 2024), message(31, 12, 2024)), mtime_day=date(2025, 1, 7))
+    write(
+        folder / "emails" / "old.mbox", mbox(message(30, 12, 2024), message(31, 12, 2024)), mtime_day=date(2025, 1, 7)
+    )
     result = evaluate(instance, folder, cursor)
     # 2024-12-30/31 are no partition; the ingest quarantines them as out_of_range on the file's
     # change day, which is the only day requested

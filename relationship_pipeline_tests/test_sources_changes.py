@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from relationship_pipeline.sources.changes import (
@@ -14,12 +14,12 @@ from relationship_pipeline.sources.changes import (
     touches_crm,
 )
 
-WINDOW = (datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc))
+WINDOW = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def message(day: int, month: int = 1, year: int = 2025, n: int = 0) -> str:
     """One small RFC 5322 message sent at 10:00 UTC on the given day."""
-    stamp = datetime(year, month, day, 10, 0, tzinfo=timezone.utc)
+    stamp = datetime(year, month, day, 10, 0, tzinfo=UTC)
     return (
         f"From: Ann <ann@ours.example>\n"
         f"To: bob@client.example\n"
@@ -44,7 +44,7 @@ def write(path: Path, text: str | bytes, mtime_day: date | None = None) -> Path:
 
 
 def set_mtime(path: Path, day: date) -> None:
-    ts = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc).timestamp()
+    ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
     os.utime(path, (ts, ts))
 
 
@@ -127,12 +127,21 @@ def test_mbox_that_grew_touches_every_day_in_it(tmp_path: Path):
 def test_only_the_given_files_are_read(tmp_path: Path):
     write(tmp_path / "emails" / "old.mbox", mbox(message(1)))
     write(tmp_path / "emails" / "a" / "one.eml", message(5))
-    write(tmp_path / "meetings" / "m.csv", "meeting_id,start,end,organizer,attendees,status\n"
-          "m1,2025-01-07T15:00:00Z,2025-01-07T16:00:00Z,ann@ours.example,bob@client.example,confirmed\n")
-    write(tmp_path / "calls" / "log.csv", "call_id,started_at,duration_s,caller,callee,status\n"
-          "c1,2025-01-08T09:00:00Z,60,ann@ours.example,bob@client.example,answered\n")
-    write(tmp_path / "calls" / "other.csv", "call_id,started_at,duration_s,caller,callee,status\n"
-          "c2,2025-01-09T09:00:00Z,60,ann@ours.example,bob@client.example,answered\n")
+    write(
+        tmp_path / "meetings" / "m.csv",
+        "meeting_id,start,end,organizer,attendees,status\n"
+        "m1,2025-01-07T15:00:00Z,2025-01-07T16:00:00Z,ann@ours.example,bob@client.example,confirmed\n",
+    )
+    write(
+        tmp_path / "calls" / "log.csv",
+        "call_id,started_at,duration_s,caller,callee,status\n"
+        "c1,2025-01-08T09:00:00Z,60,ann@ours.example,bob@client.example,answered\n",
+    )
+    write(
+        tmp_path / "calls" / "other.csv",
+        "call_id,started_at,duration_s,caller,callee,status\n"
+        "c2,2025-01-09T09:00:00Z,60,ann@ours.example,bob@client.example,answered\n",
+    )
 
     assert days_touched(tmp_path, ["emails/a/one.eml"], *WINDOW) == days("2025-01-05")
     assert days_touched(tmp_path, ["meetings/m.csv"], *WINDOW) == days("2025-01-07")

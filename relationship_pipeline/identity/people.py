@@ -16,11 +16,34 @@ INTERNAL = "internal"  # account_id of our own people
 
 # Shared mailbox providers: a team member listed with a personal address must not make every
 # gmail.com correspondent internal.
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "hotmail.com", "outlook.com", "live.com",
-    "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com",
-    "gmx.net", "gmx.de", "web.de", "mail.com", "yandex.ru", "mail.ru", "qq.com", "163.com", "126.com",
-})
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "ymail.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+    }
+)
 
 
 def internal_domains_from_team(team: pd.DataFrame) -> set[str]:
@@ -31,9 +54,11 @@ def internal_domains_from_team(team: pd.DataFrame) -> set[str]:
 
 def account_domains(accounts: pd.DataFrame) -> pd.DataFrame:
     """One row per (domain, account_id) from the ';'-separated accounts.domains column (first account wins a shared domain)."""
-    exploded = accounts[["account_id", "domains"]].assign(
-        domain=accounts["domains"].astype("string").fillna("").str.split(r"[;,\s]+", regex=True)
-    ).explode("domain")
+    exploded = (
+        accounts[["account_id", "domains"]]
+        .assign(domain=accounts["domains"].astype("string").fillna("").str.split(r"[;,\s]+", regex=True))
+        .explode("domain")
+    )
     exploded["domain"] = exploded["domain"].astype("string").str.strip().str.lstrip("@").str.lower()
     exploded = exploded[exploded["domain"].fillna("") != ""]
     return exploded[["domain", "account_id"]].drop_duplicates("domain").reset_index(drop=True)

@@ -44,7 +44,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
@@ -161,7 +161,7 @@ def days_touched(
 
 def file_change_day(path: Path) -> date:
     """UTC day of the file's modification time (the ingest's day for undated quarantine rows)."""
-    return datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc).date()
+    return datetime.fromtimestamp(Path(path).stat().st_mtime, tz=UTC).date()
 
 
 def parse_file(data_dir: Path, rel: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
