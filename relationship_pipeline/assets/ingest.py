@@ -98,6 +98,11 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
     accounting = source_accounting(daily.counts)
     balanced = all(row["balanced"] for row in accounting.values())
     context.log.info(f"ingested {len(days)} day(s): {dict(daily.counts)}")
+    if daily.counts["run.quarantined_other_days"]:
+        context.log.warning(
+            f"{daily.counts['run.quarantined_other_days']} quarantined record(s) belong to days outside this run "
+            "(undated problems are filed under the day their file last changed); materialise those days to see them"
+        )
 
     common = {"days": len(days), "first_day": min(days).isoformat(), "last_day": max(days).isoformat()}
     yield dg.MaterializeResult(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -1706,9 +1707,22 @@ def generate_demo(out_dir: Path, seed: int = 42, start: date = date(2025, 1, 1),
         ["call_id", "started_at", "duration_s", "caller", "callee", "status"],
         call_rows,
     )
+    _stamp_export_time(out_dir, g.end)
     return DemoSummary(
         out_dir=out_dir, start=start, end=g.end, counts=counts, accounts={a.account_id: a.profile for a in g.accounts}
     )
+
+
+def _stamp_export_time(out_dir: Path, end: date) -> None:
+    """Date every file as exported at the end of its last day, as a real export would be.
+
+    The pipeline files undated problems (a corrupt message, a bad CRM row) under the day their file
+    last changed; without this, demo files written today would file them outside the demo year.
+    """
+    moment = datetime.combine(end, time(23, 0), tzinfo=UTC).timestamp()
+    for path in sorted(out_dir.rglob("*")):
+        if path.is_file():
+            os.utime(path, (moment, moment))
 
 
 def _canonical(g: _Generator, address: str) -> str:

@@ -82,6 +82,7 @@ def select_days(
     quarantine = quarantine.assign(
         as_of=q_day.where(placeable, _fallback_days(quarantine["source"], first_partition, last_partition, source_day))
     )
+    elsewhere = quarantine[~quarantine["as_of"].isin(keys)]
     quarantine = quarantine[quarantine["as_of"].isin(keys)]
 
     kept = inter[in_run]
@@ -94,6 +95,8 @@ def select_days(
     counts["run.not_yet"] = int(not_yet.sum())
     counts["run.out_of_range"] = int(outside_all.sum())
     counts["run.quarantined"] = len(quarantine)
+    # problems that belong to days this run does not write (still counted, never lost)
+    counts["run.quarantined_other_days"] = len(elsewhere)
     return DailyBatch(
         interactions=conform(kept, TABLES["interactions"]).sort_values(
             ["as_of", "occurred_at", "interaction_id"], ignore_index=True
