@@ -192,6 +192,8 @@ TABLES: dict[str, dict[str, str]] = {
     "people": dated(PEOPLE),
     "pair_touches": PAIR_TOUCHES,
     "pair_strength": PAIR_STRENGTH,
+    # Internal: the full pair state (faded pairs included) at the end of recent runs.
+    "pair_strength_state": PAIR_STRENGTH,
     "account_scores": ACCOUNT_SCORES,
     "alerts": ALERTS,
     "account_nrr": ACCOUNT_NRR,

@@ -29,13 +29,14 @@ CURSOR_VERSION = 1
     default_status=dg.DefaultSensorStatus.STOPPED,
 )
 def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: InputFolder):
-    """Re-run the days touched by new or changed files in the input folder, one run per range of days.
+    """Re-run from the first day touched by new or changed files in the input folder up to yesterday.
 
     Every 5 minutes the sensor takes a fingerprint (size, mtime) of every file under emails/,
     meetings/, calls/ and crm/ and compares it with the one in its cursor. The first evaluation
     only records the fingerprint. After that, each new or changed file is parsed alone and every
     UTC day it holds (all of them, not just what was appended) that is an existing partition is
-    requested: one `daily_pipeline` run per contiguous range of days (partition-range tags, run
+    affected. Pair strength and every score after that day build on it, so one `daily_pipeline`
+    run covers the first affected day through the last complete day (partition-range tags, run
     as one single-run backfill). Re-reading a file that grew never double-counts: the ingest
     re-reads the whole folder, dedupes by interaction_id and replaces the partitions it writes.
     The run key is derived from the fingerprint, so a repeated evaluation launches nothing twice.
@@ -96,7 +97,8 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
         )
         days |= {date.fromisoformat(k) for k in keys[-CRM_RECENT_DAYS:]}
     wanted = sorted({d.isoformat() for d in days} & set(keys))
-    ranges = contiguous_ranges(wanted, keys)
+    # later days build on earlier ones (decayed pair state, score baselines): re-run through the end
+    ranges = [(wanted[0], keys[-1])] if wanted else []
     context.log.info(
         f"{len(changed)} new or changed file(s) touch {len(wanted)} partition(s) in {len(ranges)} range(s)"
     )
@@ -115,20 +117,6 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
         ],
         cursor=cursor,
     )
-
-
-def contiguous_ranges(wanted: list[str], all_keys: list[str]) -> list[tuple[str, str]]:
-    """``(first, last)`` key of each run of consecutive partitions among ``wanted`` (in ``all_keys`` order)."""
-    position = {key: i for i, key in enumerate(all_keys)}
-    ranges: list[list[str]] = []
-    previous = None
-    for key in sorted(wanted, key=position.__getitem__):
-        if previous is not None and position[key] == position[previous] + 1:
-            ranges[-1][1] = key
-        else:
-            ranges.append([key, key])
-        previous = key
-    return [(start, end) for start, end in ranges]
 
 
 def fingerprint_digest(fingerprint: dict) -> str:

@@ -135,6 +135,21 @@ class Warehouse:
         sub = {c: schema[c] for c in (columns or schema)}
         return conform(df, sub) if len(df) else empty_frame(sub)
 
+    def write_checkpoint(self, name: str, df: pd.DataFrame, *, invalidate_from: str, keep: int) -> None:
+        """Store a state checkpoint (one ``as_of``), atomically dropping every checkpoint at or
+        after ``invalidate_from`` (rewritten history makes them stale) and all but the newest ``keep``."""
+        df = conform(df, TABLES[name])
+        with self.engine.begin() as conn:
+            table = self.ensure_table(conn, name)
+            col = table.c[PARTITION_COLUMN]
+            conn.execute(table.delete().where(col >= invalidate_from))
+            _insert(conn, name, df)
+            kept = [r[0] for r in conn.execute(sa.select(col).distinct().order_by(col.desc())).fetchall()][
+                : max(keep, 1)
+            ]
+            if kept:
+                conn.execute(table.delete().where(col < kept[-1]))
+
     def latest_partition_before(self, name: str, before: str) -> str | None:
         """The newest ``as_of`` of ``name`` strictly before ``before``, or None."""
         if not sa.inspect(self.engine).has_table(name):

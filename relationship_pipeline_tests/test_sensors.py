@@ -16,7 +16,6 @@ from relationship_pipeline.sensors import (
     CRM_RECENT_DAYS,
     RANGE_END_TAG,
     RANGE_START_TAG,
-    contiguous_ranges,
     input_folder_sensor,
 )
 from relationship_pipeline_tests.test_sources_changes import mbox, message, set_mtime, write
@@ -87,13 +86,14 @@ def test_mbox_that_grew_requests_its_days_as_one_range(instance, folder: Path):
 
     result = evaluate(instance, folder, cursor)
 
-    # every day in the changed file (01-01, 01-02 already there, 01-03 new): one contiguous range,
-    # so one single-run backfill; the ingest replaces those partitions, nothing is counted twice
+    # every day in the changed file (01-01, 01-02 already there, 01-03 new) and every later day
+    # (their pair state builds on it): one single-run backfill through the last complete day; the
+    # ingest replaces those partitions, nothing is counted twice
     assert len(result.run_requests) == 1
     run = result.run_requests[0]
-    assert run.tags == {RANGE_START_TAG: "2025-01-01", RANGE_END_TAG: "2025-01-03"}
+    assert run.tags == {RANGE_START_TAG: "2025-01-01", RANGE_END_TAG: KEYS[-1]}
     assert run.partition_key is None
-    assert run.run_key.startswith("input-folder-") and run.run_key.endswith("-2025-01-01-2025-01-03")
+    assert run.run_key.startswith("input-folder-") and run.run_key.endswith(f"-2025-01-01-{KEYS[-1]}")
 
     # evaluating the same change again (e.g. the tick's cursor was not saved) gives the same run
     # key, which Dagster launches only once
@@ -106,12 +106,11 @@ def test_mbox_that_grew_requests_its_days_as_one_range(instance, folder: Path):
     assert skip_message(after) == "no new or changed files among 2"
 
 
-def test_separate_days_are_separate_runs(instance, folder: Path):
+def test_scattered_days_are_one_run_from_the_first_of_them(instance, folder: Path):
     cursor = baseline(instance, folder)
     write(folder / "emails" / "more.mbox", mbox(message(5), message(6), message(9)), mtime_day=date(2025, 1, 9))
     result = evaluate(instance, folder, cursor)
-    assert requested(result) == [("2025-01-05", "2025-01-06"), ("2025-01-09", "2025-01-09")]
-    assert len({r.run_key for r in result.run_requests}) == 2
+    assert requested(result) == [("2025-01-05", KEYS[-1])]
 
 
 def test_garbage_file_does_not_crash_and_requests_its_change_day(instance, folder: Path):
@@ -120,7 +119,7 @@ def test_garbage_file_does_not_crash_and_requests_its_change_day(instance, folde
     write(folder / "meetings" / "broken.ics", "BEGIN:VCALENDAR\nBEGIN:VEVENT\n", mtime_day=date(2025, 1, 10))
     result = evaluate(instance, folder, cursor)
     # the ingest quarantines both files (no date) on the day they changed
-    assert requested(result) == [("2025-01-10", "2025-01-10")]
+    assert requested(result) == [("2025-01-10", KEYS[-1])]
 
 
 def test_days_before_the_partitions_start_are_never_requested(instance, folder: Path):
@@ -131,7 +130,7 @@ def test_days_before_the_partitions_start_are_never_requested(instance, folder: 
     result = evaluate(instance, folder, cursor)
     # 2024-12-30/31 are no partition; the ingest quarantines them as out_of_range on the file's
     # change day, which is the only day requested
-    assert requested(result) == [("2025-01-07", "2025-01-07")]
+    assert requested(result) == [("2025-01-07", KEYS[-1])]
     assert all(r.tags[RANGE_START_TAG] >= KEYS[0] for r in result.run_requests)
 
 
@@ -153,7 +152,7 @@ def test_removed_file_is_reported_and_kept_in_the_cursor(instance, folder: Path)
     assert json.loads(evaluate(instance, folder, result.cursor).cursor)["removed"] == ["emails/inbox.mbox"]
     write(folder / "emails" / "inbox.mbox", mbox(message(1)), mtime_day=date(2025, 1, 1))
     back = evaluate(instance, folder, result.cursor)
-    assert requested(back) == [("2025-01-01", "2025-01-01")]
+    assert requested(back) == [("2025-01-01", KEYS[-1])]
     assert json.loads(back.cursor)["removed"] == []
 
 
@@ -167,15 +166,6 @@ def test_unreadable_cursor_records_a_new_baseline(instance, folder: Path):
     result = evaluate(instance, folder, cursor="not json")
     assert not result.run_requests
     assert skip_message(result) == "baseline recorded: 2 files"
-
-
-def test_contiguous_ranges():
-    keys = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"]
-    assert contiguous_ranges([], keys) == []
-    assert contiguous_ranges(["2025-01-04", "2025-01-01", "2025-01-02"], keys) == [
-        ("2025-01-01", "2025-01-02"),
-        ("2025-01-04", "2025-01-04"),
-    ]
 
 
 def test_sensor_loads_with_the_code_location():

@@ -102,3 +102,41 @@ def test_unpartitioned_tables_are_replaced_whole_and_missing_tables_read_empty(w
 def test_bad_url_is_a_clear_error():
     with pytest.raises(ValueError, match="not a SQLAlchemy URL"):
         Warehouse("not a url")
+
+
+def test_checkpoints_drop_stale_and_old_ones(warehouse_url):
+    wh = Warehouse(warehouse_url)
+
+    def state(day):
+        return conform(
+            pd.DataFrame(
+                {
+                    "as_of": [day],
+                    "internal_address": ["a@us"],
+                    "external_address": ["b@them"],
+                    "account_id": ["A1"],
+                    "strength": [1.0],
+                    "score": [50.0],
+                    "band": [3],
+                    "first_interaction_at": [pd.NaT],
+                    "last_interaction_at": [pd.NaT],
+                    "last_meaningful_at": [pd.NaT],
+                    "emails": [1],
+                    "meetings": [0],
+                    "calls": [0],
+                    "emails_outbound": [1],
+                    "emails_inbound": [0],
+                    "reciprocity": [0.0],
+                    "weight_total": [0.15],
+                }
+            ),
+            TABLES["pair_strength_state"],
+        )
+
+    for day in ("2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"):
+        wh.write_checkpoint("pair_strength_state", state(day), invalidate_from=day, keep=3)
+    assert sorted(wh.read("pair_strength_state")["as_of"]) == ["2025-01-02", "2025-01-03", "2025-01-04"]
+    # re-running 2025-01-02 makes the newer checkpoints stale: only it (and older) remain
+    wh.write_checkpoint("pair_strength_state", state("2025-01-02"), invalidate_from="2025-01-02", keep=3)
+    assert sorted(wh.read("pair_strength_state")["as_of"]) == ["2025-01-02"]
+    assert wh.latest_partition_before("pair_strength_state", "2025-01-05") == "2025-01-02"

@@ -80,7 +80,7 @@ def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
         dg.AssetCheckSpec(
             ACCOUNTING_CHECK,
             asset="interactions",
-            description="Per source: records read = interactions + duplicates + quarantined.",
+            description="Per source: records read = interactions + duplicates + quarantined (CRM: kept + quarantined).",
         ),
     ],
 )
@@ -95,7 +95,7 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
     daily = select_days(
         batch, days, first, last, extra_quarantine=folder.quarantine, source_day=file_change_day(input_folder.path())
     )
-    accounting = source_accounting(daily.counts)
+    accounting = source_accounting(daily.counts + folder.counts)
     balanced = all(row["balanced"] for row in accounting.values())
     context.log.info(f"ingested {len(days)} day(s): {dict(daily.counts)}")
     if daily.counts["run.quarantined_other_days"]:
@@ -153,12 +153,19 @@ def file_change_day(data_dir: Path):
 
 
 def source_accounting(counts) -> dict[str, dict]:
-    """Per channel: read, interactions, duplicates, quarantined and whether they add up."""
+    """Per source: records read, where they went, and whether every one is accounted for.
+
+    Channels: read = interactions + duplicates + quarantined. CRM tables: read = kept + quarantined.
+    """
     out = {}
     for ch in CHANNELS:
         read = counts.get(f"{ch}.read", 0)
         parts = {k: counts.get(f"{ch}.{k}", 0) for k in ("interactions", "duplicates", "quarantined")}
         out[ch] = {"read": read, **parts, "balanced": read == sum(parts.values())}
+    tables = sorted({key.split(".")[1] for key in counts if key.startswith("crm.")})
+    for table in tables:
+        read, kept, bad = (counts.get(f"crm.{table}.{k}", 0) for k in ("read", "kept", "quarantined"))
+        out[f"crm/{table}"] = {"read": read, "kept": kept, "quarantined": bad, "balanced": read == kept + bad}
     return out
 
 

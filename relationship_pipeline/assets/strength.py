@@ -16,10 +16,11 @@ from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.resources import ScoringSettings, WarehouseResource
 from relationship_pipeline.schemas import PAIR_STRENGTH, empty_frame
 from relationship_pipeline.scoring.pair_strength import pair_touches as build_pair_touches
-from relationship_pipeline.scoring.pair_strength import update_pair_strength
+from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
 from relationship_pipeline.warehouse import Warehouse
 
 GROUP = "strength"
+STATE_TABLE = "pair_strength_state"
 
 
 @daily_asset(GROUP)
@@ -53,26 +54,30 @@ def pair_strength(
 ):
     """Decayed relationship strength of every internal × external pair at the end of the day, with score, band, tenure and reciprocity.
 
-    Grain: one row per internal × external pair per day. Updated incrementally from the newest
-    earlier snapshot in the warehouse (cost grows with new touches, not with history).
+    Grain: one row per internal × external pair per day, for pairs whose score is at least
+    ``min_published_score``. Updated incrementally from the newest full-state checkpoint
+    (cost grows with new touches, not with history).
     """
     config = scoring.config()
     days = partition_days(context)
-    snapshot, mode = starting_snapshot(warehouse.warehouse(), days[0], config)
+    wh = warehouse.warehouse()
+    state, mode = starting_state(wh, days[0], config)
     context.log.info(f"pair_strength: starting from {mode}")
     by_day = rows_by_day(pair_touches)
-    snapshots = []
+    published = []
     for day in days:
-        snapshot = update_pair_strength(snapshot, by_day.get(day.isoformat(), pair_touches.iloc[0:0]), day, config)
-        snapshots.append(snapshot)
-    df = pd.concat(snapshots, ignore_index=True) if snapshots else empty_frame(PAIR_STRENGTH)
-    last = snapshots[-1] if snapshots else df
+        state = update_pair_strength(state, by_day.get(day.isoformat(), pair_touches.iloc[0:0]), day, config)
+        published.append(published_pairs(state, config))
+    wh.write_checkpoint(STATE_TABLE, state, invalidate_from=days[0].isoformat(), keep=config.state_checkpoints)
+    df = pd.concat(published, ignore_index=True) if published else empty_frame(PAIR_STRENGTH)
+    last = published[-1] if published else df
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(
             last.sort_values("strength", ascending=False),
             start_state=mode,
             pairs_last_day=len(last),
+            pairs_in_state=len(state),
             band_counts_last_day=dg.MetadataValue.json(
                 {str(k): int(v) for k, v in last["band"].value_counts().sort_index().items()}
             ),
@@ -81,28 +86,27 @@ def pair_strength(
     )
 
 
-def starting_snapshot(warehouse: Warehouse, first_day: date, config: ScoringConfig) -> tuple[pd.DataFrame | None, str]:
-    """The state just before ``first_day``: the newest earlier snapshot plus any touches after it.
+def starting_state(warehouse: Warehouse, first_day: date, config: ScoringConfig) -> tuple[pd.DataFrame | None, str]:
+    """The full pair state at the end of the day before ``first_day``.
 
-    With yesterday's snapshot present this reads one partition; with none it replays every
-    earlier touch (a full recompute), so gaps and first runs are still exact.
+    The newest checkpoint before ``first_day`` plus the touches after it; with none, every
+    earlier touch is replayed (a full recompute). Gaps and first runs are therefore exact.
     """
-    before = first_day.isoformat()
-    previous_day = warehouse.latest_partition_before("pair_strength", before)
     yesterday = first_day - timedelta(days=1)
-    if previous_day is not None:
-        snapshot = warehouse.read("pair_strength", [previous_day])
-        if previous_day == yesterday.isoformat():
-            return snapshot, f"snapshot {previous_day}"
-        gap = warehouse.read("pair_touches", start=_next_day(previous_day), end=yesterday.isoformat())
-        mode = f"snapshot {previous_day} + {len(gap)} touches up to {yesterday}"
+    checkpoint_day = warehouse.latest_partition_before(STATE_TABLE, first_day.isoformat())
+    if checkpoint_day is not None:
+        state = warehouse.read(STATE_TABLE, [checkpoint_day])
+        if checkpoint_day == yesterday.isoformat():
+            return state, f"checkpoint {checkpoint_day}"
+        gap = warehouse.read("pair_touches", start=_next_day(checkpoint_day), end=yesterday.isoformat())
+        mode = f"checkpoint {checkpoint_day} + {len(gap)} touches up to {yesterday}"
     else:
-        snapshot = None
+        state = None
         gap = warehouse.read("pair_touches", end=yesterday.isoformat())
         mode = f"full recompute from {len(gap)} earlier touches"
     if gap.empty:
-        return snapshot, mode
-    return update_pair_strength(snapshot, gap, yesterday, config), mode
+        return state, mode
+    return update_pair_strength(state, gap, yesterday, config), mode
 
 
 def _next_day(day: str) -> str:

@@ -166,6 +166,11 @@ def update_pair_strength(
     return conform(merged, PAIR_STRENGTH).sort_values(keys, ignore_index=True)
 
 
+def published_pairs(state: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """The pairs a day's table lists: score at or above ``config.min_published_score``."""
+    return state[state["score"] >= config.min_published_score].reset_index(drop=True)
+
+
 def strength_score(strength: pd.Series, config: ScoringConfig) -> pd.Series:
     """0–100: 100 · (1 − 2^(−strength / score_half_strength)); half the scale at the half-strength."""
     return 100.0 * (1.0 - 2.0 ** (-strength.astype("float64") / config.score_half_strength))
