@@ -58,6 +58,8 @@ class ScoringConfig:
     engagement_drop_ratio: float = 0.5
     engagement_baseline_days: int = 90
     engagement_baseline_min_days: int = 14  # fewer days of history: no baseline, no drop alert
+    # Below this baseline an account never had real engagement: a "drop" from it is noise.
+    engagement_drop_min_baseline: float = 0.02
     # Indicators.
     min_correlation_n: int = 5
     bootstrap_samples: int = 1000

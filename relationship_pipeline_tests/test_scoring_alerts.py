@@ -138,6 +138,7 @@ def test_engagement_drop():
             {"account_id": "w", "engagement_score": 0.0},  # baseline 0 -> none
             {"account_id": "v", "engagement_score": 0.0},  # history older than 90 days only -> none
             {"account_id": "u", "engagement_score": 0.1},  # exactly engagement_baseline_min_days days of 1.0 -> drop
+            {"account_id": "t", "engagement_score": 0.0},  # baseline 0.01 < engagement_drop_min_baseline -> none
         ]
     )
     rows = (
@@ -147,6 +148,7 @@ def test_engagement_drop():
         + history_rows("w", 0.0, 30)
         + history_rows("v", 1.0, 20, start_offset=91)
         + history_rows("u", 1.0, CFG.engagement_baseline_min_days)
+        + history_rows("t", 0.01, 30)
         # a row for today itself is not part of the baseline
         + [{"account_id": "y", "engagement_score": 100.0, "as_of": AS_OF.isoformat()}]
     )

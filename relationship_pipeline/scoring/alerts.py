@@ -149,6 +149,7 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
     today = scores.loc[:, ["account_id", "engagement_score"]].merge(base, left_on="account_id", right_index=True)
     fire = (
         (today["baseline"] > 0)
+        & (today["baseline"] >= config.engagement_drop_min_baseline)
         & (today["days"] >= config.engagement_baseline_min_days)
         & (today["engagement_score"] < config.engagement_drop_ratio * today["baseline"])
     )
