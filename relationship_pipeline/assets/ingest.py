@@ -43,19 +43,18 @@ CRM_TABLES = {
 
 @dg.multi_asset(
     outs={key: _out(description) for key, (_, description) in CRM_TABLES.items()},
-    check_specs=[suite_check_spec(key) for key in ("crm_accounts", "crm_contacts", "crm_team", "crm_arr")],
+    check_specs=[suite_check_spec(key) for key in CRM_TABLES],
 )
 def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
     """Load the CRM from crm/*.csv (or the configured SQL database)."""
     loaded = input_folder.crm()
     for key, (attr, _) in CRM_TABLES.items():
         df = getattr(loaded, attr)
-        checks = [suite_check_result(key, df)] if key in ("crm_accounts", "crm_contacts", "crm_team", "crm_arr") else []
         yield dg.MaterializeResult(
             asset_key=key,
             value=df,
             metadata=frame_metadata(df, quarantined_crm_rows=len(loaded.quarantine)),
-            check_results=checks,
+            check_results=[suite_check_result(key, df)],
         )
 
 

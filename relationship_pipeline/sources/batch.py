@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ import pandas as pd
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE, conform, empty_frame
 
 EXCERPT_CHARS = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -60,15 +62,19 @@ class ParsedBatch:
 
 
 def quarantine_row(source: str, location: str, channel: str, reason: str, raw: object = "", occurred_at=None) -> dict:
-    """One quarantine record; ``raw`` is cut to an excerpt, bytes decoded leniently."""
+    """One quarantine record; ``raw`` is cut to a printable excerpt, bytes decoded leniently.
+
+    Control characters (NUL above all, which PostgreSQL text refuses) become U+FFFD.
+    """
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
+    excerpt = _CONTROL.sub("\ufffd", str(raw)[:EXCERPT_CHARS])
     return {
         "source": source,
         "location": location,
         "channel": channel,
-        "reason": reason,
-        "raw_excerpt": str(raw)[:EXCERPT_CHARS],
+        "reason": _CONTROL.sub("\ufffd", reason),
+        "raw_excerpt": excerpt,
         "occurred_at": occurred_at,
     }
 
