@@ -65,7 +65,9 @@ def webserver(tmp_path_factory):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("webserver did not start: " + (home / "webserver.log").read_text()[-2000:])
+                    raise RuntimeError(
+                        "webserver did not start: " + (home / "webserver.log").read_text()[-2000:]
+                    ) from None
                 time.sleep(1)
         # the code location loads in a subprocess; wait until its assets are served
         while not graphql(port, "{ assetNodes { id } }")["assetNodes"]:
