@@ -26,6 +26,7 @@ install: $(BIN)/.installed
 
 $(DAGSTER_HOME):
 	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 
 demo-data: install
 	$(BIN)/python -m relationship_pipeline.demo --out $(DEMO_DIR)

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE
-from relationship_pipeline.sources.calls import call_id_hash, normalise_phone, parse_calls, parse_duration_s
+from relationship_pipeline.sources.calls import call_id_hash, parse_calls, parse_duration_s
+from relationship_pipeline.sources.common import normalise_phone
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CALLS = FIXTURES / "calls"

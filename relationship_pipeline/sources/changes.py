@@ -53,6 +53,7 @@ from relationship_pipeline.sources import emails as email_source
 from relationship_pipeline.sources import meetings as meeting_source
 from relationship_pipeline.sources.batch import ParsedBatch
 from relationship_pipeline.sources.calls import parse_calls
+from relationship_pipeline.sources.common import to_utc
 from relationship_pipeline.sources.daily import FUTURE_GRACE_DAYS
 from relationship_pipeline.sources.emails import parse_emails
 from relationship_pipeline.sources.meetings import parse_meetings
@@ -218,7 +219,7 @@ def _meeting_file(data_dir: Path, path: Path, rel: str, window_start: datetime, 
         if suffix in meeting_source.CSV_SUFFIXES:
             parse_csv(path, rel, acc)
         else:
-            window = (meeting_source.to_utc(window_start), meeting_source.to_utc(window_end))
+            window = (to_utc(window_start), to_utc(window_end))
             parse_ics(path, rel, window, acc)
     except Exception as exc:  # as parse_meetings: the whole file is one undated quarantine record
         acc.quarantine(rel, "file", f"parse_error: {type(exc).__name__}: {exc}")

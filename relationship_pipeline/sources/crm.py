@@ -41,8 +41,14 @@ from relationship_pipeline.schemas import (
     empty_frame,
 )
 from relationship_pipeline.sources.batch import quarantine_row
-from relationship_pipeline.sources.calls import normalise_phone
-from relationship_pipeline.sources.meetings import CsvFileError, normalise_address, read_csv_records
+from relationship_pipeline.sources.common import (
+    CsvFileError,
+    TableRecord,
+    frame_records,
+    normalise_address,
+    normalise_phone,
+    read_csv_records,
+)
 
 CHANNEL = "crm"
 
@@ -293,17 +299,9 @@ def _frame(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
 
 
 @dataclass
-class _Record:
-    location: str
-    values: dict[str, str]
-    raw: str
-    error: str | None = None
-
-
-@dataclass
 class _Table:
     source: str
-    records: list[_Record]
+    records: list[TableRecord]
 
 
 def _check_columns(name: str, where: str, header: list[str]) -> None:
@@ -332,7 +330,7 @@ class _CsvReader:
         except CsvFileError as exc:
             raise CrmError(f"{path} is not readable CSV: {exc}") from None
         _check_columns(name, str(path), header)
-        return _Table(source, [_Record(f"line {r.line}", r.values, r.raw, r.error) for r in records])
+        return _Table(source, records)
 
     def close(self) -> None:
         pass
@@ -362,31 +360,10 @@ class _SqlReader:
             raise
         except Exception as exc:
             raise CrmError(f"cannot read table {qualified}: {type(exc).__name__}: {exc}") from None
-        df.columns = [str(c).strip().lower() for c in df.columns]
-        header = list(df.columns)
+        header, records = frame_records(df)
         _check_columns(name, f"table {qualified}", header)
-        records = []
-        for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
-            values = {col: _cell(v) for col, v in zip(header, row)}
-            if any(x.strip() for x in values.values()):
-                records.append(_Record(f"row {i}", values, ",".join(values.values())))
-        return _Table(source, records)
+        # rows of blank cells are left out, as in a CSV file
+        return _Table(source, [r for r in records if any(x.strip() for x in r.values.values())])
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)

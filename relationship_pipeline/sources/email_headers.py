@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from itertools import groupby
 
+from relationship_pipeline.sources.common import decode_text
+
 # Dates outside this window are placeholders or typos, not real mail: Unix time 0 and the Lotus
 # Notes / DOS null date "Mon, 31 Dec 1979 16:00:00 -0800" (= 1980-01-01 00:00 UTC, six Enron
 # messages) fall before the lower bound; the upper bound keeps datetime64[ns] safe.
@@ -68,23 +70,16 @@ def clean_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
-        text = _decode_bytes(value)
+        text = decode_text(value, "utf-8")
     else:
         text = str(value)
         if any("\udc80" <= ch <= "\udcff" for ch in text):
-            text = _decode_bytes(text.encode("utf-8", "surrogateescape"))
+            text = decode_text(text.encode("utf-8", "surrogateescape"), "utf-8")
         elif any("\ud800" <= ch <= "\udfff" for ch in text):
             text = text.encode("utf-8", "replace").decode("utf-8")
     if any(ch < " " and ch not in "\t\r\n" for ch in text) or "\x7f" in text:
         text = "".join(ch for ch in text if (ch >= " " and ch != "\x7f") or ch in "\t\r\n")
     return text
-
-
-def _decode_bytes(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
 def unfold(value: str) -> str:

@@ -88,6 +88,7 @@ from typing import Any
 import pandas as pd
 
 from relationship_pipeline.sources.batch import EXCERPT_CHARS, ParsedBatch, quarantine_row
+from relationship_pipeline.sources.common import decode_text
 from relationship_pipeline.sources.email_headers import (
     categorise,
     check_plausible,
@@ -592,7 +593,7 @@ def _parse_csv(path: Path, source: str, acc: _Accumulator) -> None:
     if b"\x00" in data:
         acc.quarantine(source, "file", "binary_file: NUL bytes in a CSV file (not text)", data)
         return
-    text = _decode_text(data)
+    text = decode_text(data)
     lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(lines)
     try:
@@ -661,13 +662,6 @@ def _has_columns(columns: list[str], source: str, excerpt: str, acc: _Accumulato
         acc.quarantine(source, "file", f"missing_columns: lacks {missing}; has {columns}", excerpt)
         return False
     return True
-
-
-def _decode_text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def _tabular_record(values: dict[str, Any], source: str, location: str, excerpt: str) -> ParsedMessage:

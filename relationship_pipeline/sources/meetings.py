@@ -33,22 +33,14 @@ Quarantine reason codes
     mix), ``bad_duration``, ``bad_timezone`` (TZID neither known nor defined in the file),
     ``bad_status``, ``bad_recurrence`` (series that cannot be expanded), ``too_many_occurrences``,
     ``bad_address``, ``parse_error`` (anything unexpected; the exception is named).
-
-The small CSV / time / address helpers at the bottom are shared by the other tabular parsers.
 """
 
 from __future__ import annotations
 
-import csv
-import email.utils
 import hashlib
-import io
 import math
-import os
 import re
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,7 +48,24 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
-from relationship_pipeline.sources.batch import ParsedBatch, quarantine_row
+from relationship_pipeline.sources.batch import ParsedBatch
+from relationship_pipeline.sources.common import (
+    MAX_YEAR,
+    MIN_YEAR,
+    BadRecord,
+    CsvFileError,
+    InteractionAccumulator,
+    InteractionRecord,
+    list_files,
+    missing_columns_reason,
+    parse_address,
+    parse_utc_timestamp,
+    read_csv_records,
+    read_head,
+    relative_source,
+    split_list,
+    to_utc,
+)
 
 CHANNEL = "meeting"
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
@@ -85,8 +94,6 @@ NON_PERSON_CUTYPES = {"ROOM", "RESOURCE"}
 
 # A guard against rules such as FREQ=SECONDLY over a long window.
 MAX_OCCURRENCES_PER_SERIES = 10_000
-# Timestamps outside this range are typos (and do not fit datetime64[ns]).
-MIN_YEAR, MAX_YEAR = 1900, 2199
 
 _SECONDS_PER_DAY = 86_400.0
 
@@ -100,7 +107,7 @@ def parse_meetings(meetings_dir: Path, data_dir: Path, window_start: datetime, w
     meetings_dir, data_dir = Path(meetings_dir), Path(data_dir)
     window = (to_utc(window_start), to_utc(window_end))
     acc = _Accumulator()
-    for path in _files(meetings_dir, ICS_SUFFIXES + CSV_SUFFIXES):
+    for path in list_files(meetings_dir, ICS_SUFFIXES + CSV_SUFFIXES):
         source = relative_source(path, data_dir)
         acc.counts["meeting.files"] += 1
         try:
@@ -109,7 +116,7 @@ def parse_meetings(meetings_dir: Path, data_dir: Path, window_start: datetime, w
             else:
                 _parse_ics_file(path, source, window, acc)
         except Exception as exc:  # last resort: a parser bug must not stop the other files
-            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", _read_excerpt(path))
+            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
     return acc.batch()
 
 
@@ -117,47 +124,11 @@ def parse_meetings(meetings_dir: Path, data_dir: Path, window_start: datetime, w
 # Accumulating records, dedup and counts
 
 
-@dataclass
-class _Meeting:
-    interaction: dict
-    participants: list[dict]
-    sequence: int = 0
+class _Accumulator(InteractionAccumulator):
+    """Meetings by id (the highest SEQUENCE wins a duplicate), quarantine rows and ``meeting.*`` counts."""
 
-
-@dataclass
-class _Accumulator:
-    meetings: dict[str, _Meeting] = field(default_factory=dict)
-    quarantined: list[dict] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
-
-    def add(self, meeting: _Meeting) -> None:
-        self.counts["meeting.read"] += 1
-        iid = meeting.interaction["interaction_id"]
-        kept = self.meetings.get(iid)
-        if kept is None:
-            self.meetings[iid] = meeting
-            return
-        self.counts["meeting.duplicates"] += 1
-        dups = kept.interaction["duplicates"] + 1
-        if meeting.sequence > kept.sequence:  # a later revision of the same meeting wins
-            self.meetings[iid] = kept = meeting
-        kept.interaction["duplicates"] = dups
-
-    def quarantine(self, source: str, location: str, reason: str, raw: object = "", occurred_at=None) -> None:
-        self.counts["meeting.read"] += 1
-        self.counts["meeting.quarantined"] += 1
-        self.quarantined.append(quarantine_row(source, location, CHANNEL, reason, raw, occurred_at))
-
-    def batch(self) -> ParsedBatch:
-        self.counts["meeting.interactions"] = len(self.meetings)
-        for key in ("meeting.read", "meeting.duplicates", "meeting.quarantined", "meeting.files"):
-            self.counts[key] += 0
-        return ParsedBatch.from_records(
-            [m.interaction for m in self.meetings.values()],
-            [p for m in self.meetings.values() for p in m.participants],
-            self.quarantined,
-            self.counts,
-        )
+    def __init__(self) -> None:
+        super().__init__(CHANNEL)
 
 
 def meeting_id(uid: str, start_utc: datetime) -> str:
@@ -176,11 +147,11 @@ def _meeting(
     source: str,
     participants: list[dict],
     sequence: int = 0,
-) -> _Meeting:
+) -> InteractionRecord:
     iid = meeting_id(uid, key_start)
     for p in participants:
         p["interaction_id"] = iid
-    return _Meeting(
+    return InteractionRecord(
         interaction={
             "interaction_id": iid,
             "channel": CHANNEL,
@@ -330,7 +301,7 @@ def _is_recurring(ev) -> bool:
     return "RRULE" in ev or "RDATE" in ev
 
 
-def _single(ev, uid: str, cancel: bool, source: str) -> _Meeting:
+def _single(ev, uid: str, cancel: bool, source: str) -> InteractionRecord:
     start = ev["DTSTART"].dt
     start_utc = to_utc(start)
     end = ev["DTEND"].dt if "DTEND" in ev else (start + ev["DURATION"].dt if "DURATION" in ev else None)
@@ -365,7 +336,7 @@ def _add_series(uid, comps, timezones, window, source: str, acc: _Accumulator) -
     # Widen the query by a day each side (floating times are compared in local time by the
     # library), then keep exactly the occurrences whose UTC start is in the window.
     query = recurring_ical_events.of(cal, keep_recurrence_attributes=True)
-    found: list[_Meeting] = []
+    found: list[InteractionRecord] = []
     for occ in query.after(window_start - timedelta(days=1)):
         start = occ["DTSTART"].dt
         start_utc = to_utc(start)
@@ -502,76 +473,52 @@ def _parse_csv_file(path: Path, source: str, acc: _Accumulator) -> None:
     try:
         header, records = read_csv_records(path)
     except CsvFileError as exc:
-        acc.quarantine(source, "file", f"bad_csv: {exc}", _read_excerpt(path))
+        acc.quarantine(source, "file", f"bad_csv: {exc}", read_head(path))
         return
-    missing = [c for c in CSV_REQUIRED if c not in header]
+    missing = missing_columns_reason(CSV_REQUIRED, header)
     if missing:
-        acc.quarantine(
-            source,
-            "file",
-            f"missing_columns: {', '.join(missing)} (header has {', '.join(header) or 'nothing'})",
-            _read_excerpt(path),
-        )
+        acc.quarantine(source, "file", missing, read_head(path))
         return
-    for rec in records:
-        location = f"line {rec.line}"
-        if rec.error:
-            acc.quarantine(source, location, f"bad_row: {rec.error}", rec.raw)
-            continue
-        try:
-            meeting = _csv_meeting(rec.values, source)
-        except _BadRow as exc:
-            acc.quarantine(source, location, str(exc), rec.raw, exc.occurred_at)
-            continue
-        except Exception as exc:
-            acc.quarantine(source, location, f"parse_error: {type(exc).__name__}: {exc}", rec.raw)
-            continue
-        acc.add(meeting)
+    acc.add_table_records(source, records, lambda values: _csv_meeting(values, source))
 
 
-class _BadRow(ValueError):
-    def __init__(self, reason: str, occurred_at: datetime | None = None):
-        super().__init__(reason)
-        self.occurred_at = occurred_at
-
-
-def _csv_meeting(row: dict[str, str], source: str) -> _Meeting:
+def _csv_meeting(row: dict[str, str], source: str) -> InteractionRecord:
     uid = row.get("meeting_id", "").strip()
     if not uid:
-        raise _BadRow("missing_uid: meeting_id is empty")
+        raise BadRecord("missing_uid: meeting_id is empty")
     raw_start = row.get("start", "").strip()
     if not raw_start:
-        raise _BadRow("missing_dtstart: start is empty")
+        raise BadRecord("missing_dtstart: start is empty")
     try:
         start, all_day = parse_utc_timestamp(raw_start)
     except ValueError as exc:
-        raise _BadRow(f"bad_date: start {raw_start!r} is not a date ({exc})") from None
+        raise BadRecord(f"bad_date: start {raw_start!r} is not a date ({exc})") from None
     raw_end = row.get("end", "").strip()
     if raw_end:
         try:
             end, _ = parse_utc_timestamp(raw_end)
         except ValueError as exc:
-            raise _BadRow(f"bad_date: end {raw_end!r} is not a date ({exc})", start) from None
+            raise BadRecord(f"bad_date: end {raw_end!r} is not a date ({exc})", start) from None
         if end < start:
-            raise _BadRow(f"bad_time: end {raw_end!r} is before start {raw_start!r}", start)
+            raise BadRecord(f"bad_time: end {raw_end!r} is before start {raw_start!r}", start)
         duration = (end - start).total_seconds()
     else:
         duration = _SECONDS_PER_DAY if all_day else math.nan
     raw_status = row.get("status", "").strip().lower()
     if raw_status not in MEETING_STATUSES:
-        raise _BadRow(f"bad_status: status {raw_status!r} is not confirmed, tentative or cancelled", start)
+        raise BadRecord(f"bad_status: status {raw_status!r} is not confirmed, tentative or cancelled", start)
 
     organizer = None
     if row.get("organizer", "").strip():
         name, addr = parse_address(row["organizer"])
         if addr is None:
-            raise _BadRow(f"bad_address: organizer {row['organizer'].strip()!r} is not an email address", start)
+            raise BadRecord(f"bad_address: organizer {row['organizer'].strip()!r} is not an email address", start)
         organizer = {"address": addr, "name": name, "role": "organizer", "response": "accepted"}
     attendees = []
     for token in split_list(row.get("attendees", "")):
         name, addr = parse_address(token)
         if addr is None:
-            raise _BadRow(f"bad_address: attendee {token!r} is not an email address", start)
+            raise BadRecord(f"bad_address: attendee {token!r} is not an email address", start)
         attendees.append({"address": addr, "name": name, "role": "attendee", "response": None})
     return _meeting(
         uid=uid,
@@ -582,145 +529,3 @@ def _csv_meeting(row: dict[str, str], source: str) -> _Meeting:
         source=source,
         participants=_people(organizer, attendees),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers shared by the tabular parsers (calls, CRM)
-
-
-class CsvFileError(ValueError):
-    """A file that cannot be read as CSV at all."""
-
-
-@dataclass
-class CsvRecord:
-    line: int  # first physical line of the record, 1-based, header = line 1
-    values: dict[str, str]  # normalised column name -> stripped-free raw cell ('' when absent)
-    raw: str  # the record's text as in the file
-    error: str | None = None  # set when the record does not fit the header
-
-
-def read_csv_records(path: Path) -> tuple[list[str], list[CsvRecord]]:
-    """Header (stripped, lower-cased) and the data records of a CSV file, with line numbers.
-
-    UTF-8 (with or without BOM), falling back to Latin-1. Blank records are left out. A row with
-    more fields than the header gets ``error`` set; a shorter row is padded with ''.
-    """
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    lines = list(io.StringIO(text, newline=""))
-    reader = csv.reader(lines)
-    try:
-        header_row = next(reader, None)
-        if header_row is None:
-            raise CsvFileError("file is empty")
-        header = [h.strip().lower() for h in header_row]
-        records = []
-        previous = reader.line_num
-        for row in reader:
-            first, previous = previous + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            raw = "".join(lines[first - 1 : previous])
-            error = None
-            if len(row) > len(header):
-                error = f"{len(row)} fields but the header has {len(header)}"
-            row = row + [""] * (len(header) - len(row))
-            values = {}
-            for col, cell in zip(header, row):
-                values.setdefault(col, cell)
-            records.append(CsvRecord(first, values, raw, error))
-    except csv.Error as exc:
-        raise CsvFileError(f"line {reader.line_num}: {exc}") from None
-    return header, records
-
-
-def relative_source(path: Path, data_dir: Path) -> str:
-    """``path`` relative to the data dir, posix style (the ``source`` column)."""
-    try:
-        return Path(path).resolve().relative_to(Path(data_dir).resolve()).as_posix()
-    except ValueError:
-        return Path(os.path.relpath(path, data_dir)).as_posix()
-
-
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_utc_timestamp(text: str) -> tuple[datetime, bool]:
-    """``(UTC datetime, is_date_only)`` from ISO 8601 (naive = UTC) or RFC 2822 text.
-
-    A bare ``YYYY-MM-DD`` is midnight UTC with ``is_date_only`` true. Raises ``ValueError``
-    with a short reason; years outside 1900–2199 are rejected as typos.
-    """
-    s = str(text).strip()
-    if not s:
-        raise ValueError("empty")
-    date_only = bool(_DATE_ONLY.match(s))
-    try:
-        ts = datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "zZ" and len(s) > 1 else s)
-    except ValueError:
-        try:
-            ts = email.utils.parsedate_to_datetime(s)
-        except (TypeError, ValueError, IndexError):
-            ts = None
-        if ts is None:
-            raise ValueError("not ISO 8601 or RFC 2822") from None
-    ts = to_utc(ts)
-    if not MIN_YEAR <= ts.year <= MAX_YEAR:
-        raise ValueError(f"year {ts.year} is outside {MIN_YEAR}-{MAX_YEAR}")
-    return ts, date_only
-
-
-def to_utc(value: date | datetime) -> datetime:
-    """A tz-aware UTC datetime: dates are midnight UTC, naive (floating) times are read as UTC."""
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-_EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+$")
-
-
-def normalise_address(text: str) -> str | None:
-    """Lower-cased addr-spec, ``mailto:`` and brackets stripped; ``None`` if not an address."""
-    s = str(text).strip().strip("<>").strip()
-    if s.lower().startswith("mailto:"):
-        s = s[len("mailto:") :].strip()
-    s = s.lower()
-    return s if _EMAIL.match(s) else None
-
-
-def parse_address(text: str) -> tuple[str | None, str | None]:
-    """``(display name or None, normalised address or None)`` from ``addr`` or ``Name <addr>``."""
-    s = str(text).strip()
-    name, addr = email.utils.parseaddr(s)
-    address = normalise_address(addr) if addr else None
-    if address is None:
-        return None, normalise_address(s)
-    return (name.strip() or None), address
-
-
-def split_list(text: str) -> list[str]:
-    """Non-empty stripped items of a ``;``-separated list."""
-    return [t.strip() for t in str(text or "").split(";") if t.strip()]
-
-
-def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
-
-
-def _read_excerpt(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(400)
-    except OSError:
-        return b""
