@@ -53,6 +53,8 @@ class ScoringConfig:
     recency_weights: list[tuple[int, float]] = field(default_factory=_default_recency_weights)
     recency_tail_weight: float = 0.05
     engagement_horizon_days: int = 365
+    # Trends: a depth change of at least this many points over 30 days is rising / falling.
+    trend_min_change_points: float = 10.0
     # Alerts.
     cold_after_days: int = 45
     engagement_drop_ratio: float = 0.5

@@ -154,6 +154,21 @@ ALERTS = {
     "detail": "string",
 }
 
+ACCOUNT_TRENDS = {
+    "as_of": "string",
+    "account_id": "string",
+    "relationship_depth_score": "float64",
+    "engagement_score": "float64",
+    # today minus the same score 30/60/90 days earlier (seed 004); NaN where not scored then
+    "depth_change_30d": "float64",
+    "depth_change_60d": "float64",
+    "depth_change_90d": "float64",
+    "engagement_change_30d": "float64",
+    "engagement_change_60d": "float64",
+    "engagement_change_90d": "float64",
+    "trend": "string",  # rising | falling | steady | new (no score 30 days ago)
+}
+
 ACCOUNT_NRR = {
     "account_id": "string",
     "month": "string",  # YYYY-MM
@@ -196,6 +211,7 @@ TABLES: dict[str, dict[str, str]] = {
     "pair_strength_state": PAIR_STRENGTH,
     "account_scores": ACCOUNT_SCORES,
     "alerts": ALERTS,
+    "account_trends": ACCOUNT_TRENDS,
     "account_nrr": ACCOUNT_NRR,
     "score_nrr_correlation": SCORE_NRR_CORRELATION,
     "crm_accounts": CRM_ACCOUNTS,

@@ -19,7 +19,7 @@ GROUPS = {
     },
     "identity": {"people"},
     "strength": {"pair_touches", "pair_strength"},
-    "accounts": {"account_scores", "alerts"},
+    "accounts": {"account_scores", "alerts", "account_trends"},
     "indicators": {"account_nrr", "score_nrr_correlation"},
 }
 

@@ -97,6 +97,19 @@ RAW: dict[str, dict[str, list]] = {
         "reciprocity": [0.0, 0.0],
         "weight_total": [0.65, 0.15],
     },
+    "account_trends": {
+        "as_of": ["2024-03-31", "2024-03-31"],
+        "account_id": ["acme", "globex"],
+        "relationship_depth_score": [70.0, 0.0],
+        "engagement_score": [0.3, 0.0],
+        "depth_change_30d": [15.0, None],
+        "depth_change_60d": [20.0, None],
+        "depth_change_90d": [-5.0, None],
+        "engagement_change_30d": [0.1, None],
+        "engagement_change_60d": [0.2, None],
+        "engagement_change_90d": [0.0, None],
+        "trend": ["rising", "new"],
+    },
     "account_scores": {
         "as_of": ["2024-03-31", "2024-03-31"],
         "account_id": ["acme", "globex"],
@@ -178,6 +191,7 @@ RAW: dict[str, dict[str, list]] = {
     "crm_aliases": {"alias": ["bobby@them.com", "acme.io"], "canonical": ["bob@them.com", "acme.com"]},
     "crm_services": {"account_id": ["acme", "acme", "globex"], "service": ["support", "training", "support"]},
 }
+RAW["pair_strength_state"] = RAW["pair_strength"]  # same contract, faded pairs included
 
 
 def frame(table: str, **changes) -> pd.DataFrame:

@@ -14,9 +14,12 @@ from relationship_pipeline.assets.common import (
 )
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
-from relationship_pipeline.schemas import ACCOUNT_SCORES, ALERTS, empty_frame
+from relationship_pipeline.schemas import ACCOUNT_SCORES, ACCOUNT_TRENDS, ALERTS, empty_frame
 from relationship_pipeline.scoring.account_scores import account_scores as score_accounts
 from relationship_pipeline.scoring.alerts import account_alerts
+from relationship_pipeline.scoring.correlation import multi_role_engagement_share
+from relationship_pipeline.scoring.trends import WINDOWS_DAYS
+from relationship_pipeline.scoring.trends import account_trends as account_trend_rows
 
 GROUP = "accounts"
 
@@ -73,6 +76,7 @@ def account_scores(
             last.sort_values("relationship_depth_score", ascending=False),
             mean_depth_score_last_day=float(last["relationship_depth_score"].mean()) if len(last) else 0.0,
             single_threaded_last_day=int(last["single_threaded"].sum()),
+            multi_role_engagement_share_last_day=multi_role_engagement_share(last),
         ),
         check_results=[suite_check_result("account_scores", df, config)],
     )
@@ -126,4 +130,35 @@ def alerts(
     )
 
 
-accounts_assets = [account_scores, alerts]
+@daily_asset(GROUP, blocking=False)
+def account_trends(
+    context: dg.AssetExecutionContext,
+    scoring: ScoringSettings,
+    warehouse: WarehouseResource,
+    account_scores: pd.DataFrame,
+):
+    """How each account's depth and engagement scores moved against 30, 60 and 90 days earlier (seed 004), labelled rising, falling, steady or new.
+
+    Grain: one row per scored account per day.
+    """
+    config = scoring.config()
+    days = partition_days(context)
+    start = (days[0] - timedelta(days=max(WINDOWS_DAYS))).isoformat()
+    history = warehouse.warehouse().read("account_scores", start=start, end=days[-1].isoformat())
+    by_day = rows_by_day(account_scores)
+    frames = [
+        account_trend_rows(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), history, config) for day in days
+    ]
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ACCOUNT_TRENDS)
+    last = frames[-1] if frames else df
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(
+            last.sort_values("depth_change_30d"),
+            trend_counts_last_day=dg.MetadataValue.json(last["trend"].value_counts().to_dict()),
+        ),
+        check_results=[suite_check_result("account_trends", df, config)],
+    )
+
+
+accounts_assets = [account_scores, alerts, account_trends]

@@ -157,6 +157,19 @@ def pair_strength_suite(config: ScoringConfig | None = None) -> list:
     ]
 
 
+def account_trends_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("account_trends"),
+        *_not_null("as_of", "account_id", "trend"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "account_id"),
+        *_in_set("trend", ("rising", "falling", "steady", "new")),
+        *_between("depth_change_30d", -100, 100),
+        *_between("depth_change_60d", -100, 100),
+        *_between("depth_change_90d", -100, 100),
+    ]
+
+
 def account_scores_suite(config: ScoringConfig | None = None) -> list:
     config = config or ScoringConfig()
     return [
@@ -255,8 +268,10 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "people": people_suite,
     "pair_touches": pair_touches_suite,
     "pair_strength": pair_strength_suite,
+    "pair_strength_state": pair_strength_suite,  # the same contract, faded pairs included
     "account_scores": account_scores_suite,
     "alerts": alerts_suite,
+    "account_trends": account_trends_suite,
     "account_nrr": account_nrr_suite,
     "score_nrr_correlation": score_nrr_correlation_suite,
     "crm_accounts": crm_accounts_suite,

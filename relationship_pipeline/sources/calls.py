@@ -44,11 +44,12 @@ from relationship_pipeline.sources.common import (
     TableRecord,
     cell_text,
     frame_records,
+    interaction_row,
     list_files,
     missing_columns_reason,
     normalise_phone,
     parse_address,
-    parse_utc_timestamp,
+    parse_cell_timestamp,
     read_csv_records,
     read_head,
     relative_source,
@@ -206,10 +207,7 @@ def _call(row: Mapping[str, str], source: str, book: _PhoneBook) -> InteractionR
     raw_start = row.get("started_at", "").strip()
     if not raw_start:
         raise BadRecord("bad_date: started_at is empty")
-    try:
-        started, _ = parse_utc_timestamp(raw_start)
-    except ValueError as exc:
-        raise BadRecord(f"bad_date: started_at {raw_start!r} is not a date ({exc})") from None
+    started, _ = parse_cell_timestamp(raw_start, "started_at")
     raw_duration = row.get("duration_s", "")
     try:
         duration = parse_duration_s(raw_duration)
@@ -243,17 +241,15 @@ def _call(row: Mapping[str, str], source: str, book: _PhoneBook) -> InteractionR
                 "_unmatched": unmatched,
             }
         )
-    interaction = {
-        "interaction_id": iid,
-        "channel": CHANNEL,
-        "occurred_at": started,
-        "duration_s": duration,
-        "source": source,
-        "thread_id": None,
-        "category": "direct",
-        "status": status,
-        "duplicates": 0,
-    }
+    interaction = interaction_row(
+        interaction_id=iid,
+        channel=CHANNEL,
+        occurred_at=started,
+        duration_s=duration,
+        source=source,
+        thread_id=None,
+        status=status,
+    )
     return InteractionRecord(interaction, participants)
 
 

@@ -88,7 +88,7 @@ from typing import Any
 import pandas as pd
 
 from relationship_pipeline.sources.batch import EXCERPT_CHARS, ParsedBatch, quarantine_row
-from relationship_pipeline.sources.common import decode_text
+from relationship_pipeline.sources.common import decode_text, interaction_row
 from relationship_pipeline.sources.email_headers import (
     categorise,
     check_plausible,
@@ -311,17 +311,16 @@ def _build(
     subject_key = collapse_ws(subject)
     fingerprint = "\x1f".join([",".join(sorted(from_addrs)), occurred.isoformat(), subject_key, content_key])
     iid = "em_" + hashlib.sha1(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()[:20]
-    interaction = {
-        "interaction_id": iid,
-        "channel": CHANNEL,
-        "occurred_at": pd.Timestamp(occurred),
-        "duration_s": math.nan,
-        "source": source,
-        "thread_id": thread_id,
-        "category": category(from_addrs),
-        "status": "sent",
-        "duplicates": 0,
-    }
+    interaction = interaction_row(
+        interaction_id=iid,
+        channel=CHANNEL,
+        occurred_at=pd.Timestamp(occurred),
+        duration_s=math.nan,
+        source=source,
+        thread_id=thread_id,
+        status="sent",
+        category=category(from_addrs),
+    )
     return ParsedMessage(interaction, _participant_rows(iid, from_rows, rcpt), None, invalid_addresses)
 
 

@@ -56,10 +56,11 @@ from relationship_pipeline.sources.common import (
     CsvFileError,
     InteractionAccumulator,
     InteractionRecord,
+    interaction_row,
     list_files,
     missing_columns_reason,
     parse_address,
-    parse_utc_timestamp,
+    parse_cell_timestamp,
     read_csv_records,
     read_head,
     relative_source,
@@ -152,17 +153,15 @@ def _meeting(
     for p in participants:
         p["interaction_id"] = iid
     return InteractionRecord(
-        interaction={
-            "interaction_id": iid,
-            "channel": CHANNEL,
-            "occurred_at": start,
-            "duration_s": duration_s,
-            "source": source,
-            "thread_id": uid,
-            "category": "direct",
-            "status": status,
-            "duplicates": 0,
-        },
+        interaction=interaction_row(
+            interaction_id=iid,
+            channel=CHANNEL,
+            occurred_at=start,
+            duration_s=duration_s,
+            source=source,
+            thread_id=uid,
+            status=status,
+        ),
         participants=participants,
         sequence=sequence,
     )
@@ -303,13 +302,17 @@ def _is_recurring(ev) -> bool:
 
 def _single(ev, uid: str, cancel: bool, source: str) -> InteractionRecord:
     start = ev["DTSTART"].dt
-    start_utc = to_utc(start)
     end = ev["DTEND"].dt if "DTEND" in ev else (start + ev["DURATION"].dt if "DURATION" in ev else None)
     key = ev["RECURRENCE-ID"].dt if "RECURRENCE-ID" in ev else start
+    return _ics_meeting(ev, uid, key, start, end, cancel, source)
+
+
+def _ics_meeting(ev, uid: str, key, start, end, cancel: bool, source: str) -> InteractionRecord:
+    """The meeting of one VEVENT or occurrence ``ev``, keyed on ``key`` (its original start)."""
     return _meeting(
         uid=uid,
         key_start=to_utc(key),
-        start=start_utc,
+        start=to_utc(start),
         duration_s=_duration_s(start, end),
         status=_status(ev, cancel),
         source=source,
@@ -350,18 +353,7 @@ def _add_series(uid, comps, timezones, window, source: str, acc: _Accumulator) -
         end = occ["DTEND"].dt if has_end and "DTEND" in occ else None
         if has_end and end is None and "DURATION" in occ:
             end = start + occ["DURATION"].dt
-        found.append(
-            _meeting(
-                uid=uid,
-                key_start=to_utc(rid),
-                start=start_utc,
-                duration_s=_duration_s(start, end),
-                status=_status(occ, cancel),
-                source=source,
-                participants=_ics_participants(occ),
-                sequence=_sequence(occ),
-            )
-        )
+        found.append(_ics_meeting(occ, uid, rid, start, end, cancel, source))
         if len(found) > MAX_OCCURRENCES_PER_SERIES:
             raise _BadEvent(
                 f"too_many_occurrences: the series has more than {MAX_OCCURRENCES_PER_SERIES} occurrences in the window"
@@ -489,16 +481,10 @@ def _csv_meeting(row: dict[str, str], source: str) -> InteractionRecord:
     raw_start = row.get("start", "").strip()
     if not raw_start:
         raise BadRecord("missing_dtstart: start is empty")
-    try:
-        start, all_day = parse_utc_timestamp(raw_start)
-    except ValueError as exc:
-        raise BadRecord(f"bad_date: start {raw_start!r} is not a date ({exc})") from None
+    start, all_day = parse_cell_timestamp(raw_start, "start")
     raw_end = row.get("end", "").strip()
     if raw_end:
-        try:
-            end, _ = parse_utc_timestamp(raw_end)
-        except ValueError as exc:
-            raise BadRecord(f"bad_date: end {raw_end!r} is not a date ({exc})", start) from None
+        end, _ = parse_cell_timestamp(raw_end, "end", start)
         if end < start:
             raise BadRecord(f"bad_time: end {raw_end!r} is before start {raw_start!r}", start)
         duration = (end - start).total_seconds()
