@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
             for event in result.all_events:
                 if event.is_step_failure:
                     print(
-                        f"  step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}",
+                        f"  step failed: {event.step_key}: {_root_cause(event.event_specific_data.error)}",
                         file=sys.stderr,
                     )
             print(f"error: run for {lo}..{hi} failed (run id {result.run_id})", file=sys.stderr)
@@ -184,6 +184,13 @@ def _blocking_check_keys() -> set:
     from relationship_pipeline.assets import all_assets
 
     return {spec.key for asset in all_assets for spec in asset.check_specs if spec.blocking}
+
+
+def _root_cause(error) -> str:
+    """The innermost error's message: the user's problem, not Dagster's wrapper around it."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def _step_seconds(result) -> dict[str, float]:

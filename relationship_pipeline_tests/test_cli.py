@@ -123,3 +123,26 @@ def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path
     assert code == 1
     assert "check failed: pair_strength:pair_strength_expectations (blocking)" in err
     assert "expect_column_values_to_be_between(score): FAILED" in err
+
+
+def test_missing_crm_accounts_fails_the_run_naming_the_file(demo_dir, tmp_path, capsys):
+    folder = tmp_path / "folder"
+    (folder / "crm").mkdir(parents=True)
+    (folder / "crm" / "team.csv").write_text((demo_dir / "crm" / "team.csv").read_text())
+    code = cli.main(
+        [
+            "run",
+            "--data-dir",
+            str(folder),
+            "--warehouse",
+            f"sqlite:///{tmp_path / 'wh.sqlite'}",
+            "--start",
+            "2025-01-02",
+            "--end",
+            "2025-01-02",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    step_lines = [line for line in err.splitlines() if line.startswith("  step failed: crm: ")]
+    assert step_lines and "crm/accounts.csv not found" in step_lines[0]
