@@ -12,6 +12,7 @@ from relationship_pipeline.assets.common import (
     rows_by_day,
     suite_check_result,
 )
+from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.schemas import ACCOUNT_SCORES, ACCOUNT_TRENDS, ALERTS, empty_frame
@@ -20,21 +21,32 @@ from relationship_pipeline.scoring.alerts import account_alerts
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
 from relationship_pipeline.scoring.trends import WINDOWS_DAYS
 from relationship_pipeline.scoring.trends import account_trends as account_trend_rows
+from relationship_pipeline.warehouse import Warehouse
 
 GROUP = "accounts"
 
 
-def identities(
-    pair_strength: pd.DataFrame, people: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains
-):
-    """Resolved identity of every address in the snapshots, named as seen in mail where the CRM has no name."""
+def identities(pair_strength: pd.DataFrame, seen: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains):
+    """Resolved identity of every address in the snapshots, named as seen in mail where the CRM has no name.
+
+    ``seen`` holds (address, name) rows from the people table over the engagement horizon, so a
+    contact who wrote months ago keeps the display name alerts match on (champion moved).
+    """
     addresses = pd.concat(
-        [pair_strength["internal_address"], pair_strength["external_address"], people["address"]]
+        [pair_strength["internal_address"], pair_strength["external_address"], seen["address"]]
     ).unique()
-    names = people.drop_duplicates("address").set_index("address")["name"]
-    seen = pd.DataFrame({"address": pd.array(addresses, dtype="string")})
-    seen["name"] = seen["address"].map(names)
-    return resolve_people(seen, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None)
+    names = seen.dropna(subset=["name"]).drop_duplicates("address", keep="last").set_index("address")["name"]
+    frame = pd.DataFrame({"address": pd.array(addresses, dtype="string")})
+    frame["name"] = frame["address"].map(names)
+    return resolve_people(frame, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None)
+
+
+def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """(address, name) of everyone seen within the engagement horizon up to the run's last day."""
+    start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
+    earlier = warehouse.read("people", start=start, end=days[-1].isoformat(), columns=["as_of", "address", "name"])
+    both = pd.concat([earlier, people[["as_of", "address", "name"]]], ignore_index=True)
+    return both.sort_values("as_of", kind="stable")[["address", "name"]]
 
 
 @daily_asset(GROUP)
@@ -56,7 +68,8 @@ def account_scores(
     """
     config = scoring.config()
     days = partition_days(context)
-    who = identities(pair_strength, people, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
+    seen = people_seen(warehouse.warehouse(), days, people, config)
+    who = identities(pair_strength, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
     touches = warehouse.warehouse().read("pair_touches", start=horizon_start, end=days[-1].isoformat())
     snapshots = rows_by_day(pair_strength)
@@ -101,7 +114,8 @@ def alerts(
     """
     config = scoring.config()
     days = partition_days(context)
-    who = identities(pair_strength, people, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
+    seen = people_seen(warehouse.warehouse(), days, people, config)
+    who = identities(pair_strength, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
     history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
     history = warehouse.warehouse().read("account_scores", start=history_start, end=days[-1].isoformat())
     scores_by_day = rows_by_day(account_scores)

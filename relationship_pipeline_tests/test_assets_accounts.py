@@ -1,0 +1,60 @@
+"""Asset helpers of the accounts group: who the snapshot's addresses are, remembered over time."""
+
+from datetime import date
+
+import pandas as pd
+
+from relationship_pipeline.assets.accounts import identities, people_seen
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.schemas import PAIR_STRENGTH, TABLES, conform, empty_frame
+from relationship_pipeline.warehouse import Warehouse
+
+TEAM = pd.DataFrame({"address": ["ann@us.example"], "name": ["Ann"], "title": ["AE"], "team": [None], "phone": [None]})
+CONTACTS = pd.DataFrame(
+    {
+        "address": ["tom@old.example"],
+        "name": ["Tom Kim"],
+        "title": ["VP IT"],
+        "account_id": ["A1"],
+        "crm_role": ["champion"],
+        "phone": [None],
+    }
+)
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["A1", "A2"],
+        "name": ["Old", "New"],
+        "domains": ["old.example", "new.example"],
+        "segment": [None, None],
+        "owner": [None, None],
+    }
+)
+
+
+def test_a_display_name_seen_months_ago_is_still_known(sqlite_url):
+    wh = Warehouse(sqlite_url)
+    earlier = pd.DataFrame(
+        {
+            "as_of": ["2025-03-01"],
+            "address": ["tom@new.example"],
+            "name": ["Tom Kim"],
+            "title": [None],
+            "is_internal": [False],
+            "account_id": ["A2"],
+            "seniority": ["unknown"],
+            "function": ["unknown"],
+            "crm_role": [None],
+            "resolved_by": ["domain"],
+        }
+    )
+    wh.write("people", conform(earlier, TABLES["people"]), ["2025-03-01"])
+    today_people = conform(pd.DataFrame(columns=list(TABLES["people"])), TABLES["people"])
+
+    seen = people_seen(wh, [date(2025, 6, 1)], today_people, ScoringConfig())
+    assert seen.to_dict("records") == [{"address": "tom@new.example", "name": "Tom Kim"}]
+    who = identities(empty_frame(PAIR_STRENGTH), seen, TEAM, CONTACTS, ACCOUNTS, None).set_index("address")
+    assert who.loc["tom@new.example", ["name", "account_id"]].tolist() == ["Tom Kim", "A2"]
+
+    # beyond the engagement horizon the name is no longer looked up
+    seen_late = people_seen(wh, [date(2026, 6, 1)], today_people, ScoringConfig())
+    assert seen_late.empty
