@@ -90,6 +90,8 @@ def account_scores(
             mean_depth_score_last_day=float(last["relationship_depth_score"].mean()) if len(last) else 0.0,
             single_threaded_last_day=int(last["single_threaded"].sum()),
             multi_role_engagement_share_last_day=multi_role_engagement_share(last),
+            # seed 002 client relationship depth: services used ÷ clients (NaN without services.csv)
+            services_per_client_last_day=float(last["services_depth"].mean()) if len(last) else float("nan"),
         ),
         check_results=[suite_check_result("account_scores", df, config)],
     )

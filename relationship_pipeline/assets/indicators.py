@@ -16,6 +16,7 @@ from relationship_pipeline.resources import ScoringSettings
 from relationship_pipeline.schemas import SCORE_NRR_CORRELATION, empty_frame
 from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
 from relationship_pipeline.scoring.nrr import account_nrr as compute_account_nrr
+from relationship_pipeline.scoring.nrr import portfolio_nrr
 
 GROUP = "indicators"
 
@@ -28,9 +29,17 @@ def account_nrr(context: dg.AssetExecutionContext, crm_arr: pd.DataFrame):
     """
     df = compute_account_nrr(crm_arr)
     note = "no ARR data: crm/arr.csv absent or empty" if crm_arr.empty else "ok"
+    closed = df.loc[df["arr_12m_later"].notna(), "month"]
+    latest = closed.max() if len(closed) else None
     return dg.MaterializeResult(
         value=df,
-        metadata=frame_metadata(df, note=note, accounts=int(df["account_id"].nunique())),
+        metadata=frame_metadata(
+            df,
+            note=note,
+            accounts=int(df["account_id"].nunique()),
+            latest_closed_month=latest or "none",
+            portfolio_nrr_latest=portfolio_nrr(df, latest) if latest else float("nan"),
+        ),
         check_results=[suite_check_result("account_nrr", df)],
     )
 
