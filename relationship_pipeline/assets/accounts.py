@@ -10,12 +10,12 @@ from relationship_pipeline.assets.common import (
     frame_metadata,
     partition_days,
     rows_by_day,
+    stack_days,
     suite_check_result,
 )
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
-from relationship_pipeline.schemas import ACCOUNT_SCORES, ACCOUNT_TRENDS, ALERTS, empty_frame
 from relationship_pipeline.scoring.account_scores import account_scores as score_accounts
 from relationship_pipeline.scoring.alerts import account_alerts
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
@@ -81,8 +81,7 @@ def account_scores(
         ]
         snap = snapshots.get(day.isoformat(), pair_strength.iloc[0:0])
         frames.append(score_accounts(day, snap, who, crm_accounts, crm_contacts, window, crm_services, config))
-    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ACCOUNT_SCORES)
-    last = frames[-1] if frames else df
+    df, last = stack_days(frames)
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(
@@ -137,8 +136,7 @@ def alerts(
                 config,
             )
         )
-    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ALERTS)
-    last = frames[-1] if frames else df
+    df, last = stack_days(frames)
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(last, by_kind_last_day=dg.MetadataValue.json(last["kind"].value_counts().to_dict())),
@@ -165,8 +163,7 @@ def account_trends(
     frames = [
         account_trend_rows(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), history, config) for day in days
     ]
-    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(ACCOUNT_TRENDS)
-    last = frames[-1] if frames else df
+    df, last = stack_days(frames)
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(

@@ -9,11 +9,11 @@ from relationship_pipeline.assets.common import (
     frame_metadata,
     partition_days,
     rows_by_day,
+    stack_days,
     suite_check_result,
     suite_check_spec,
 )
 from relationship_pipeline.resources import ScoringSettings
-from relationship_pipeline.schemas import SCORE_NRR_CORRELATION, empty_frame
 from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
 from relationship_pipeline.scoring.nrr import account_nrr as compute_account_nrr
 from relationship_pipeline.scoring.nrr import portfolio_nrr
@@ -62,8 +62,7 @@ def score_nrr_correlation(
         correlate(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), account_nrr, crm_accounts, config)
         for day in partition_days(context)
     ]
-    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(SCORE_NRR_CORRELATION)
-    last = frames[-1] if frames else df
+    df, last = stack_days(frames)
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(last),

@@ -10,11 +10,11 @@ from relationship_pipeline.assets.common import (
     frame_metadata,
     partition_days,
     rows_by_day,
+    stack_days,
     suite_check_result,
 )
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.resources import ScoringSettings, WarehouseResource
-from relationship_pipeline.schemas import PAIR_STRENGTH, empty_frame
 from relationship_pipeline.scoring.pair_strength import pair_touches as build_pair_touches
 from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
 from relationship_pipeline.warehouse import Warehouse
@@ -69,8 +69,7 @@ def pair_strength(
         state = update_pair_strength(state, by_day.get(day.isoformat(), pair_touches.iloc[0:0]), day, config)
         published.append(published_pairs(state, config))
     wh.write_checkpoint(STATE_TABLE, state, invalidate_from=days[0].isoformat(), keep=config.state_checkpoints)
-    df = pd.concat(published, ignore_index=True) if published else empty_frame(PAIR_STRENGTH)
-    last = published[-1] if published else df
+    df, last = stack_days(published)
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(
