@@ -73,3 +73,12 @@ def test_daily_schedule_runs_yesterdays_partition_of_the_whole_graph():
     job = defs.resolve_job_def("daily_pipeline")
     assert job.partitions_def is not None
     assert len(job.asset_layer.executable_asset_keys) == len(set().union(*GROUPS.values()))
+
+
+def test_every_asset_shows_its_column_contract():
+    from relationship_pipeline.schemas import TABLES
+
+    for spec in defs.resolve_all_asset_specs():
+        name = spec.key.to_user_string()
+        schema = spec.metadata["dagster/column_schema"]
+        assert [c.name for c in schema.columns] == list(TABLES[name]), name

@@ -10,12 +10,19 @@ import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.schemas import TABLES
 
 # backfill_policy is marked beta; single-run backfills are a deliberate choice (see README).
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 OWNERS = ["team:revenue-data"]
 PREVIEW_ROWS = 10
+
+
+def table_metadata(table: str) -> dict:
+    """Definition metadata: the table's column contract, shown on the asset's page in the UI."""
+    columns = [dg.TableColumn(name, dtype) for name, dtype in TABLES[table].items()]
+    return {"dagster/column_schema": dg.TableSchema(columns=columns), "warehouse_table": table}
 
 
 def daily_asset(group: str, *, blocking: bool = True):
@@ -34,6 +41,7 @@ def daily_asset(group: str, *, blocking: bool = True):
             partitions_def=daily_partitions,
             backfill_policy=dg.BackfillPolicy.single_run(),
             check_specs=[suite_check_spec(fn.__name__, blocking=blocking)],
+            metadata=table_metadata(fn.__name__),
         )(fn)
 
     return decorate

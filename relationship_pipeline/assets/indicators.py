@@ -12,6 +12,7 @@ from relationship_pipeline.assets.common import (
     stack_days,
     suite_check_result,
     suite_check_spec,
+    table_metadata,
 )
 from relationship_pipeline.resources import ScoringSettings
 from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
@@ -21,7 +22,13 @@ from relationship_pipeline.scoring.nrr import portfolio_nrr
 GROUP = "indicators"
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"}, check_specs=[suite_check_spec("account_nrr")])
+@dg.asset(
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"pandas", "sql"},
+    check_specs=[suite_check_spec("account_nrr")],
+    metadata=table_metadata("account_nrr"),
+)
 def account_nrr(context: dg.AssetExecutionContext, crm_arr: pd.DataFrame):
     """Net revenue retention over the next 12 months, with expansion, contraction and churn.
 

@@ -13,6 +13,7 @@ from relationship_pipeline.assets.common import (
     partition_days,
     suite_check_result,
     suite_check_spec,
+    table_metadata,
 )
 from relationship_pipeline.partitions import daily_partitions
 from relationship_pipeline.resources import InputFolder
@@ -24,8 +25,14 @@ CHANNELS = ("email", "meeting", "call")
 ACCOUNTING_CHECK = "every_record_accounted_for"
 
 
-def _out(description: str) -> dg.AssetOut:
-    return dg.AssetOut(description=description, group_name=GROUP, owners=OWNERS, kinds={"pandas", "sql"})
+def _out(table: str, description: str) -> dg.AssetOut:
+    return dg.AssetOut(
+        description=description,
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"pandas", "sql"},
+        metadata=table_metadata(table),
+    )
 
 
 CRM_TABLES = {
@@ -42,7 +49,7 @@ CRM_TABLES = {
 
 
 @dg.multi_asset(
-    outs={key: _out(description) for key, (_, description) in CRM_TABLES.items()},
+    outs={key: _out(key, description) for key, (_, description) in CRM_TABLES.items()},
     check_specs=[suite_check_spec(key) for key in CRM_TABLES],
 )
 def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
@@ -61,13 +68,16 @@ def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
 @dg.multi_asset(
     outs={
         "interactions": _out(
-            "Every email, meeting and call, deduplicated: one row per interaction, on the UTC day it happened."
+            "interactions",
+            "Every email, meeting and call, deduplicated: one row per interaction, on the UTC day it happened.",
         ),
         "participants": _out(
-            "Who took part in each interaction and how: one row per interaction × canonical address × role."
+            "participants",
+            "Who took part in each interaction and how: one row per interaction × canonical address × role.",
         ),
         "quarantine": _out(
-            "Input that could not be used, with source file, location and reason: one row per rejected record."
+            "quarantine",
+            "Input that could not be used, with source file, location and reason: one row per rejected record.",
         ),
     },
     partitions_def=daily_partitions,
