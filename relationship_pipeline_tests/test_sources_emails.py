@@ -529,3 +529,29 @@ def test_enron_sample_counts():
     assert b.interactions["occurred_at"].between(utc(1998, 1, 1), utc(2003, 1, 1)).all()
     pair = b.interactions[b.interactions["source"].isin(["emails/cuilla-m/inbox/4.", "emails/cuilla-m/sent_items/46."])]
     assert len(pair) == 1 and pair.iloc[0]["duplicates"] >= 1
+
+
+def test_csv_export_row_and_raw_message_with_one_message_id_are_one_interaction(tmp_path):
+    # The content key cannot match (a CSV row has no body), the Message-ID does: one interaction,
+    # one duplicate, recipients united (the CSV row knows a Cc the raw copy lacks).
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    (emails / "a.mbox").write_bytes(
+        b"From a@x.com Mon Jan  3 10:00:00 2022\n"
+        b"Message-ID: <m1@x.com>\nDate: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\nTo: b@y.com\nSubject: s\n\nhi\n"
+    )
+    (emails / "export.csv").write_text(
+        "message_id,sent_at,from,to,cc,subject\n<m1@x.com>,2022-01-03T10:00:00Z,a@x.com,b@y.com,c@y.com,s\n"
+        "<m2@x.com>,2022-01-04T10:00:00Z,a@x.com,b@y.com,,other\n"
+    )
+    b = parse_emails(emails, tmp_path)
+    assert b.counts["email.read"] == 3
+    assert (b.counts["email.interactions"], b.counts["email.duplicates"]) == (2, 1)
+    merged = b.interactions[b.interactions["duplicates"] == 1]
+    assert len(merged) == 1
+    roles = b.participants[b.participants["interaction_id"] == merged["interaction_id"].iloc[0]]
+    assert sorted(zip(roles["address"], roles["role"])) == [("a@x.com", "from"), ("b@y.com", "to"), ("c@y.com", "cc")]
+    # the survivor does not depend on which file is read first
+    (emails / "a.mbox").rename(emails / "z.mbox")
+    again = parse_emails(emails, tmp_path)
+    assert set(again.interactions["interaction_id"]) == set(b.interactions["interaction_id"])

@@ -39,8 +39,9 @@ Identity and dedupe
     message are one interaction: the first copy in walk order gives ``source``; recipients are
     the union over copies (a sender's copy may carry a Bcc the others lack); ``category`` is the
     most specific over copies (bounce > auto_reply > mailing_list > bulk > direct);
-    ``duplicates`` counts the extra copies. Records from CSV/Parquet do not dedupe against raw
-    messages (no body to compare).
+    ``duplicates`` counts the extra copies. Finally, records sharing a Message-ID are one
+    message whatever their content key (a CSV export row and the raw message it came from): the
+    smallest interaction_id of the group survives, so file order still does not matter.
 
 Counts (``email.*``; ``read = interactions + duplicates + quarantined``)
     ``read`` counts records: each message of every mailbox/file, each CSV/Parquet data row, and
@@ -168,6 +169,7 @@ class ParsedMessage:
     participants: list[dict]
     quarantine: dict | None
     invalid_addresses: int = 0
+    message_id: str | None = None  # the record's own Message-ID, for dedupe across formats
 
 
 def parse_message_bytes(raw: bytes, source: str, location: str) -> tuple[dict | None, list[dict], dict | None]:
@@ -225,6 +227,7 @@ def _parse_message_unguarded(raw: bytes, source: str, location: str) -> ParsedMe
         thread_id=thread_root(fields["references"], fields["in-reply-to"], fields["message-id"]),
         category=lambda from_addrs: categorise(headers, subject, from_addrs),
         content_key="body:" + _body_digest(raw),
+        message_id=first_message_id(fields["message-id"]),
     )
 
 
@@ -271,6 +274,7 @@ def _build(
     thread_id: str | None,
     category,
     content_key: str,
+    message_id: str | None = None,
 ) -> ParsedMessage:
     """Validate the pieces of one record and make its rows (shared by raw messages and tables)."""
     occurred, date_problem = parsed_date
@@ -321,7 +325,7 @@ def _build(
         status="sent",
         category=category(from_addrs),
     )
-    return ParsedMessage(interaction, _participant_rows(iid, from_rows, rcpt), None, invalid_addresses)
+    return ParsedMessage(interaction, _participant_rows(iid, from_rows, rcpt), None, invalid_addresses, message_id)
 
 
 def _participant_rows(
@@ -359,6 +363,27 @@ class _Kept:
     interaction: dict
     senders: dict[str, str | None]
     recipients: dict[str, tuple[str, str | None]]
+    message_ids: set[str] = field(default_factory=set)
+
+    def absorb(self, other: "_Kept") -> None:
+        """Fold another copy of the same message into this one (see the module docstring)."""
+        mine = self.interaction
+        mine["duplicates"] += 1 + other.interaction["duplicates"]
+        if CATEGORY_PRECEDENCE.index(other.interaction["category"]) < CATEGORY_PRECEDENCE.index(mine["category"]):
+            mine["category"] = other.interaction["category"]
+        if mine["thread_id"] is None:
+            mine["thread_id"] = other.interaction["thread_id"]
+        self.message_ids |= other.message_ids
+        for address, name in other.senders.items():
+            if self.senders.get(address) is None:
+                self.senders[address] = name
+        for address, (role, name) in other.recipients.items():
+            old = self.recipients.get(address)
+            if old is None:
+                self.recipients[address] = (role, name)
+            else:
+                best = min(old[0], role, key=RECIPIENT_ROLES.index)
+                self.recipients[address] = (best, old[1] or name)
 
 
 @dataclass
@@ -377,31 +402,41 @@ class _Accumulator:
         row = parsed.interaction
         senders = {p["address"]: p["name"] for p in parsed.participants if p["role"] == "from"}
         recipients = {p["address"]: (p["role"], p["name"]) for p in parsed.participants if p["role"] != "from"}
+        copy = _Kept(row, senders, recipients, {parsed.message_id} if parsed.message_id else set())
         kept = self.kept.get(row["interaction_id"])
         if kept is None:
-            self.kept[row["interaction_id"]] = _Kept(row, senders, recipients)
+            self.kept[row["interaction_id"]] = copy
             return
         self.counts["email.duplicates"] += 1
-        kept.interaction["duplicates"] += 1
-        if CATEGORY_PRECEDENCE.index(row["category"]) < CATEGORY_PRECEDENCE.index(kept.interaction["category"]):
-            kept.interaction["category"] = row["category"]
-        if kept.interaction["thread_id"] is None:
-            kept.interaction["thread_id"] = row["thread_id"]
-        for address, name in senders.items():
-            if kept.senders.get(address) is None:
-                kept.senders[address] = name
-        for address, (role, name) in recipients.items():
-            old = kept.recipients.get(address)
-            if old is None:
-                kept.recipients[address] = (role, name)
-            else:
-                best = min(old[0], role, key=RECIPIENT_ROLES.index)
-                kept.recipients[address] = (best, old[1] or name)
+        kept.absorb(copy)
+
+    def merge_same_message_ids(self) -> None:
+        """One Message-ID, one interaction: joins copies the content key keeps apart (a CSV export
+        row and the raw message). The smallest interaction_id survives, so the result does not
+        depend on file order."""
+        by_mid: dict[str, set[str]] = {}
+        for iid, kept in self.kept.items():
+            for mid in kept.message_ids:
+                by_mid.setdefault(mid, set()).add(iid)
+        survivor: dict[str, str] = {}
+
+        def current(iid: str) -> str:
+            while iid in survivor:
+                iid = survivor[iid]
+            return iid
+
+        for mid in sorted(by_mid):
+            ids = sorted({current(i) for i in by_mid[mid]})
+            for other in ids[1:]:
+                self.kept[ids[0]].absorb(self.kept.pop(other))
+                survivor[other] = ids[0]
+                self.counts["email.duplicates"] += 1
 
     def quarantine(self, source: str, location: str, reason: str, raw: object = "", occurred_at=None) -> None:
         self.add(_quarantined(source, location, reason, raw, occurred_at))
 
     def batch(self) -> ParsedBatch:
+        self.merge_same_message_ids()
         self.counts["email.interactions"] = len(self.kept)
         for key in COUNT_KEYS:
             self.counts[key] += 0
@@ -694,6 +729,7 @@ def _tabular_record(values: dict[str, Any], source: str, location: str, excerpt:
         thread_id=message_id,
         category=lambda from_addrs: categorise({}, subject, from_addrs),
         content_key=content_key,
+        message_id=message_id,
     )
 
 
