@@ -15,13 +15,12 @@ import json
 import os
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from relationship_pipeline.settings import (
     CRM_SQL_URL_ENV,
     DATA_DIR_ENV,
-    DEFAULT_START_DATE,
     SCORING_JSON_ENV,
     START_DATE_ENV,
     WAREHOUSE_URL_ENV,
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--first-day",
         type=_day,
-        help=f"first partition of the deployment (default ${START_DATE_ENV}, {DEFAULT_START_DATE}, or --start if earlier)",
+        help=f"first partition of the deployment (default ${START_DATE_ENV}, else the first day the warehouse holds, else --start)",
     )
     run.add_argument("--chunk-days", type=int, default=0, help="days per run (default: the whole range in one run)")
     run.add_argument("--scoring", type=Path, help="JSON file of ScoringConfig overrides")
@@ -74,17 +73,20 @@ def _configure_environment(args: argparse.Namespace) -> None:
         raise FileNotFoundError(f"--data-dir {args.data_dir} is not a directory")
     if args.end < args.start:
         raise ValueError(f"--end {args.end} is before --start {args.start}")
-    if args.end >= date.today():
-        raise ValueError(f"--end {args.end} is not a complete day yet (today is {date.today()})")
+    today = datetime.now(UTC).date()  # partitions are UTC days
+    if args.end >= today:
+        raise ValueError(f"--end {args.end} is not a complete day yet (today is {today} UTC)")
     os.environ[DATA_DIR_ENV] = str(args.data_dir.resolve())
     if args.warehouse:
         from relationship_pipeline.warehouse import Warehouse
 
         Warehouse(args.warehouse)  # validates the URL early
         os.environ[WAREHOUSE_URL_ENV] = args.warehouse
-    first = args.first_day or min(date.fromisoformat(os.environ.get(START_DATE_ENV) or DEFAULT_START_DATE), args.start)
+    first = _first_partition(args)
     if args.start < first:
-        raise ValueError(f"--start {args.start} is before the first partition {first}")
+        raise ValueError(
+            f"--start {args.start} is before the first partition {first}; pass --first-day to move the first partition"
+        )
     os.environ[START_DATE_ENV] = first.isoformat()
     if args.scoring:
         overrides = args.scoring.read_text()
@@ -94,6 +96,21 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ[SCORING_JSON_ENV] = overrides
     if args.crm_sql_url:
         os.environ[CRM_SQL_URL_ENV] = args.crm_sql_url
+
+
+def _first_partition(args: argparse.Namespace) -> date:
+    """--first-day, else ${START_DATE_ENV}, else the first day this warehouse already holds, else --start.
+
+    Stable across runs into one warehouse, so data before it is classified the same way each time.
+    """
+    if args.first_day:
+        return args.first_day
+    if os.environ.get(START_DATE_ENV):
+        return date.fromisoformat(os.environ[START_DATE_ENV])
+    from relationship_pipeline.warehouse import Warehouse
+
+    held = Warehouse(os.environ.get(WAREHOUSE_URL_ENV)).written_partitions("interactions")
+    return date.fromisoformat(min(held)) if held else args.start
 
 
 def _chunks(start: date, end: date, size: int) -> list[tuple[date, date]]:

@@ -20,6 +20,8 @@ from relationship_pipeline.schemas import TABLES, UTC_TS, conform, empty_frame
 from relationship_pipeline.settings import WAREHOUSE_URL_ENV
 
 PARTITION_COLUMN = "as_of"
+# Which partitions of which table have been written (empty ones included), with row counts.
+PARTITION_LOG = "warehouse_partitions"
 
 
 def project_data_dir() -> Path:
@@ -90,6 +92,7 @@ class Warehouse:
             if stray or df[PARTITION_COLUMN].isna().any():
                 raise ValueError(f"{name}: rows for partitions {sorted(stray)[:5]} outside the ones being written")
         with self.engine.begin() as conn:
+            _serialize_writers(conn, name)
             table = self.ensure_table(conn, name)
             if partition_keys is None:
                 conn.execute(table.delete())
@@ -98,7 +101,42 @@ class Warehouse:
                 for chunk in _chunks(keys, 500):
                     conn.execute(table.delete().where(col.in_(chunk)))
             _insert(conn, name, df)
+            if partition_keys is not None:
+                self._log_partitions(conn, name, keys, df[PARTITION_COLUMN].value_counts().to_dict())
         return len(df)
+
+    def _log_partitions(self, conn: sa.Connection, name: str, keys: list[str], rows: dict) -> None:
+        log = _partition_log_table()
+        log.create(conn, checkfirst=True)
+        for chunk in _chunks(keys, 500):
+            conn.execute(log.delete().where((log.c.table_name == name) & log.c.as_of.in_(chunk)))
+        now = pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()
+        conn.execute(
+            log.insert(),
+            [{"table_name": name, "as_of": k, "row_count": int(rows.get(k, 0)), "written_at": now} for k in keys],
+        )
+
+    def written_partitions(self, name: str, start: str | None = None, end: str | None = None) -> set[str]:
+        """Partition keys of ``name`` that have been written, empty ones included."""
+        if not sa.inspect(self.engine).has_table(PARTITION_LOG):
+            return set()
+        log = _partition_log_table()
+        query = sa.select(log.c.as_of).where(log.c.table_name == name)
+        if start is not None:
+            query = query.where(log.c.as_of >= start)
+        if end is not None:
+            query = query.where(log.c.as_of <= end)
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(query)}
+
+    def drop_partitions_from(self, name: str, first: str) -> None:
+        """Delete every partition of ``name`` at or after ``first`` (stale derived state)."""
+        if not sa.inspect(self.engine).has_table(name):
+            return
+        with self.engine.begin() as conn:
+            _serialize_writers(conn, name)
+            table = self.ensure_table(conn, name)
+            conn.execute(table.delete().where(table.c[PARTITION_COLUMN] >= first))
 
     def read(
         self,
@@ -140,6 +178,7 @@ class Warehouse:
         after ``invalidate_from`` (rewritten history makes them stale) and all but the newest ``keep``."""
         df = conform(df, TABLES[name])
         with self.engine.begin() as conn:
+            _serialize_writers(conn, name)
             table = self.ensure_table(conn, name)
             col = table.c[PARTITION_COLUMN]
             conn.execute(table.delete().where(col >= invalidate_from))
@@ -158,6 +197,27 @@ class Warehouse:
         col = table.c[PARTITION_COLUMN]
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.max(col)).where(col < before)).scalar()
+
+
+def _partition_log_table() -> sa.Table:
+    return sa.Table(
+        PARTITION_LOG,
+        sa.MetaData(),
+        sa.Column("table_name", sa.Text(), nullable=False),
+        sa.Column("as_of", sa.Text(), nullable=False),
+        sa.Column("row_count", sa.BigInteger(), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=False), nullable=False),
+        sa.Index(f"ix_{PARTITION_LOG}", "table_name", "as_of"),
+    )
+
+
+def _serialize_writers(conn: sa.Connection, name: str) -> None:
+    """One writer per table at a time. PostgreSQL at READ COMMITTED would otherwise let two
+    overlapping delete+insert transactions both keep their rows; SQLite locks the file itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"relationship_pipeline.{name}"}
+        )
 
 
 def _chunks(items: list, size: int):

@@ -43,19 +43,19 @@ def test_run_materialises_the_range_and_prints_a_summary(demo_dir, tmp_path, cap
             "--warehouse",
             url,
             "--start",
-            "2025-01-06",
+            "2025-01-01",
             "--end",
-            "2025-01-09",
+            "2025-01-04",
             "--chunk-days",
             "2",
         ]
     )
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "[1/2] 2025-01-06..2025-01-07 ok" in out and "[2/2] 2025-01-08..2025-01-09 ok" in out
-    assert "Account scores as of 2025-01-09" in out
+    assert "[1/2] 2025-01-01..2025-01-02 ok" in out and "[2/2] 2025-01-03..2025-01-04 ok" in out
+    assert "Account scores as of 2025-01-04" in out
     scores = Warehouse(url).read("account_scores")
-    assert sorted(scores["as_of"].unique()) == ["2025-01-06", "2025-01-07", "2025-01-08", "2025-01-09"]
+    assert sorted(scores["as_of"].unique()) == ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
     assert scores.groupby("as_of").size().nunique() == 1  # every account on every day
 
 
@@ -114,9 +114,9 @@ def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path
             "--warehouse",
             f"sqlite:///{tmp_path / 'wh.sqlite'}",
             "--start",
-            "2025-01-06",
+            "2025-01-01",
             "--end",
-            "2025-01-06",
+            "2025-01-01",
         ]
     )
     err = capsys.readouterr().err

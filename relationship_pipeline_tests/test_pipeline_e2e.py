@@ -1,5 +1,6 @@
 """The whole graph through Dagster: a range run, a re-run, an incremental day, a failing suite."""
 
+import shutil
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -157,3 +158,64 @@ def test_production_path_on_postgresql(demo_dir, postgres_url):
     assert run(demo_dir, postgres_url, START + timedelta(days=1), START + timedelta(days=1)).success
     assert len(wh.read("interactions")) == interactions
     assert len(wh.read("account_scores")) == 120
+
+
+def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silence(demo_dir, tmp_path):
+    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    day1, day2, day3 = START, START + timedelta(days=1), START + timedelta(days=2)
+    assert run(demo_dir, url, day1, day1).success
+    skipped = run(demo_dir, url, day3, day3, raise_on_error=False)
+    assert not skipped.success
+    [failure] = [e for e in skipped.all_events if e.is_step_failure]
+    assert failure.step_key == "pair_strength"
+    assert f"never materialised for 1 earlier day(s) ({day2.isoformat()})" in str(failure.event_specific_data.error)
+    # after the gap is filled, the day computes and equals a full recompute
+    assert run(demo_dir, url, day2, day3).success
+    wh = Warehouse(url)
+    full = published_pairs(
+        update_pair_strength(None, wh.read("pair_touches", end=day3.isoformat()), day3, CONFIG), CONFIG
+    )
+    stored = wh.read("pair_strength", [day3.isoformat()])
+    pd.testing.assert_frame_equal(stored.drop(columns="strength"), full.drop(columns="strength"))
+
+
+def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path):
+    folder = tmp_path / "input"
+    shutil.copytree(demo_dir, folder)
+    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    last = START + timedelta(days=2)
+    assert run(demo_dir, url, START, last).success
+    wh = Warehouse(url)
+    assert wh.latest_partition_before("pair_strength_state", "2099-01-01") == last.isoformat()
+
+    # A late email dated the day before `last` arrives; only ingest..pair_touches are re-run.
+    (folder / "emails" / "late.eml").write_text(
+        "Message-ID: <late@test>\nDate: Thu, 2 Jan 2025 12:00:00 +0000\n"
+        "From: alice.nguyen@ourco.example\nTo: someone.new@acmerobotics.example\nSubject: late\n\nhello\n"
+    )
+    mid = START + timedelta(days=1)
+    ingest_to_touches = [
+        "crm_accounts",
+        "crm_contacts",
+        "crm_team",
+        "crm_arr",
+        "crm_aliases",
+        "crm_services",
+        "interactions",
+        "participants",
+        "quarantine",
+        "people",
+        "pair_touches",
+    ]
+    assert run(folder, url, mid, mid, selection=ingest_to_touches).success
+    # the rewritten touches made the checkpoint at `last` stale: it is gone
+    assert wh.latest_partition_before("pair_strength_state", "2099-01-01") in (None, START.isoformat())
+
+    nxt = last + timedelta(days=1)
+    assert run(folder, url, nxt, nxt).success
+    stored = wh.read("pair_strength", [nxt.isoformat()])
+    assert "someone.new@acmerobotics.example" in set(stored["external_address"])
+    full = published_pairs(
+        update_pair_strength(None, wh.read("pair_touches", end=nxt.isoformat()), nxt, CONFIG), CONFIG
+    )
+    pd.testing.assert_frame_equal(stored.drop(columns="strength"), full.drop(columns="strength"))

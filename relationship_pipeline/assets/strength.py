@@ -8,6 +8,7 @@ import pandas as pd
 from relationship_pipeline.assets.common import (
     daily_asset,
     frame_metadata,
+    partition_bounds,
     partition_days,
     rows_by_day,
     stack_days,
@@ -27,6 +28,7 @@ STATE_TABLE = "pair_strength_state"
 def pair_touches(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
+    warehouse: WarehouseResource,
     interactions: pd.DataFrame,
     participants: pd.DataFrame,
     people: pd.DataFrame,
@@ -38,6 +40,8 @@ def pair_touches(
     config = scoring.config()
     identities = people.drop_duplicates("address")
     df = build_pair_touches(interactions, participants, identities, config)
+    # Rewritten touches make every later pair-state checkpoint stale.
+    warehouse.warehouse().drop_partitions_from(STATE_TABLE, partition_days(context)[0].isoformat())
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(df, total_weight=float(df["weight"].sum())),
@@ -61,7 +65,7 @@ def pair_strength(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    state, mode = starting_state(wh, days[0], config)
+    state, mode = starting_state(wh, days[0], partition_bounds()[0], config)
     context.log.info(f"pair_strength: starting from {mode}")
     by_day = rows_by_day(pair_touches)
     published = []
@@ -85,14 +89,24 @@ def pair_strength(
     )
 
 
-def starting_state(warehouse: Warehouse, first_day: date, config: ScoringConfig) -> tuple[pd.DataFrame | None, str]:
+class MissingHistoryError(RuntimeError):
+    """Pair strength for a day needs every earlier day's touches; some were never written."""
+
+
+def starting_state(
+    warehouse: Warehouse, first_day: date, first_partition: date, config: ScoringConfig
+) -> tuple[pd.DataFrame | None, str]:
     """The full pair state at the end of the day before ``first_day``.
 
     The newest checkpoint before ``first_day`` plus the touches after it; with none, every
-    earlier touch is replayed (a full recompute). Gaps and first runs are therefore exact.
+    earlier touch is replayed (a full recompute). Every day replayed must have had its
+    ``pair_touches`` written (empty days included): a day never materialised would silently
+    count as a day without interactions, so it is an error naming the days to run first.
     """
     yesterday = first_day - timedelta(days=1)
     checkpoint_day = warehouse.latest_partition_before(STATE_TABLE, first_day.isoformat())
+    replay_from = _next_day(checkpoint_day) if checkpoint_day is not None else first_partition.isoformat()
+    _require_touches(warehouse, replay_from, yesterday.isoformat())
     if checkpoint_day is not None:
         state = warehouse.read(STATE_TABLE, [checkpoint_day])
         if checkpoint_day == yesterday.isoformat():
@@ -106,6 +120,19 @@ def starting_state(warehouse: Warehouse, first_day: date, config: ScoringConfig)
     if gap.empty:
         return state, mode
     return update_pair_strength(state, gap, yesterday, config), mode
+
+
+def _require_touches(warehouse: Warehouse, start: str, end: str) -> None:
+    if start > end:
+        return
+    needed = {d.date().isoformat() for d in pd.date_range(start, end, freq="D")}
+    missing = sorted(needed - warehouse.written_partitions("pair_touches", start, end))
+    if missing:
+        raise MissingHistoryError(
+            f"pair_touches was never materialised for {len(missing)} earlier day(s) ({missing[0]}"
+            f"{' .. ' + missing[-1] if len(missing) > 1 else ''}); pair strength builds on every earlier "
+            "day, so materialise those days first (or run the range from the first partition)"
+        )
 
 
 def _next_day(day: str) -> str:

@@ -365,7 +365,7 @@ class _Kept:
     recipients: dict[str, tuple[str, str | None]]
     message_ids: set[str] = field(default_factory=set)
 
-    def absorb(self, other: "_Kept") -> None:
+    def absorb(self, other: _Kept) -> None:
         """Fold another copy of the same message into this one (see the module docstring)."""
         mine = self.interaction
         mine["duplicates"] += 1 + other.interaction["duplicates"]
