@@ -165,16 +165,17 @@ def test_garbage_touches_its_change_day_and_never_raises(tmp_path: Path):
     assert days_touched(tmp_path, paths, *WINDOW) == days("2025-01-10", "2025-01-11", "2025-01-12", "2025-01-13")
 
 
-def test_out_of_range_rows_go_to_the_clamped_change_day(tmp_path: Path):
+def test_out_of_range_rows_go_to_the_change_day(tmp_path: Path):
     write(tmp_path / "emails" / "old.mbox", mbox(message(30, 12, 2024), message(2)), mtime_day=date(2025, 1, 4))
     bounds = {"first_partition": date(2025, 1, 1), "last_partition": date(2025, 3, 1)}
     # without bounds: the message days; with them: 2024-12-30 precedes every partition, so the
     # ingest quarantines it (out_of_range) on the file's change day 2025-01-04
     assert days_touched(tmp_path, ["emails/old.mbox"], *WINDOW) == days("2024-12-30", "2025-01-02")
     assert days_touched(tmp_path, ["emails/old.mbox"], *WINDOW, **bounds) == days("2025-01-02", "2025-01-04")
-    # a change day after the last partition is clamped to it
+    # a change day after the last partition stays: the run for that day, once complete, files it
+    # (the sensor drops days that are no partition yet)
     set_mtime(tmp_path / "emails" / "old.mbox", date(2025, 6, 1))
-    assert days_touched(tmp_path, ["emails/old.mbox"], *WINDOW, **bounds) == days("2025-01-02", "2025-03-01")
+    assert days_touched(tmp_path, ["emails/old.mbox"], *WINDOW, **bounds) == days("2025-01-02", "2025-06-01")
 
 
 def test_crm_missing_and_skipped_paths_touch_nothing(tmp_path: Path):

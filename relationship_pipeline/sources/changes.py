@@ -20,10 +20,10 @@ Days touched
 
     Rows are placed the way ``sources.daily.select_days`` places them: a quarantine row with no
     usable date goes to the day the file last changed (its mtime, UTC); when the partition
-    bounds are given, interactions outside every partition (before the first, or more than
-    ``FUTURE_GRACE_DAYS`` after the last) and dated quarantine rows outside the partitions also
-    go to that change day, clamped into the partitions. Days after the last partition but within
-    the grace are kept (they are not complete yet; the caller drops them).
+    bounds are given, interactions and quarantine rows no partition will hold (before the first,
+    or more than ``FUTURE_HORIZON_DAYS`` after the last) also go to that change day (the first
+    partition when earlier). Days after the last partition are kept (they are not complete yet;
+    the caller drops them).
 
     ``crm/`` paths contribute no days here: accounts, contacts, team and aliases shape every
     partition, so a CRM change is the caller's call (``touches_crm``; the sensor requests a
@@ -44,7 +44,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
@@ -54,7 +54,7 @@ from relationship_pipeline.sources import meetings as meeting_source
 from relationship_pipeline.sources.batch import ParsedBatch
 from relationship_pipeline.sources.calls import parse_calls
 from relationship_pipeline.sources.common import to_utc
-from relationship_pipeline.sources.daily import FUTURE_GRACE_DAYS
+from relationship_pipeline.sources.daily import broken_dates, quarantine_days
 from relationship_pipeline.sources.emails import parse_emails
 from relationship_pipeline.sources.meetings import parse_meetings
 
@@ -154,7 +154,7 @@ def days_touched(
         try:
             batch = parse_file(data_dir, rel, window_start, window_end)
         except Exception:  # a parser bug: the ingest quarantines the file on its change day
-            days.add(_clamp(change_day, first_partition, last_partition))
+            days.add(max(change_day, first_partition) if first_partition else change_day)
             continue
         days |= _batch_days(batch, change_day, first_partition, last_partition)
     return days
@@ -234,34 +234,29 @@ def _only_source(batch: ParsedBatch, rel: str) -> ParsedBatch:
 
 
 def _batch_days(batch: ParsedBatch, change_day: date, first: date | None, last: date | None) -> set[date]:
-    """Days of a batch's rows, placed as ``select_days`` places them (module docstring)."""
-    bounded = first is not None and last is not None
-    fallback = _clamp(change_day, first, last)
-    # ISO day strings, compared as text like select_days does; NA for no usable date
+    """Days of a batch's rows, placed by the same rules as ``select_days`` (module docstring)."""
     inter = _utc_days(batch.interactions["occurred_at"])
     quarantine = _utc_days(batch.quarantine["occurred_at"])
-    if bounded:
-        lo, hi = first.isoformat(), last.isoformat()
-        inter_ok = inter.notna() & (inter >= lo) & (inter <= (last + timedelta(days=FUTURE_GRACE_DAYS)).isoformat())
-        quarantine_ok = quarantine.notna() & (quarantine >= lo) & (quarantine <= hi)
-    else:
-        inter_ok, quarantine_ok = inter.notna(), quarantine.notna()
-    days = {date.fromisoformat(d) for d in pd.concat([inter[inter_ok], quarantine[quarantine_ok]]).unique()}
-    if not (inter_ok.all() and quarantine_ok.all()):
-        days.add(fallback)
-    return days
+    if first is None or last is None:
+        days = set(inter.dropna()) | set(quarantine.dropna())
+        if quarantine.isna().any():
+            days.add(change_day.isoformat())
+        return {date.fromisoformat(d) for d in days}
+    too_early, too_late = broken_dates(inter, first, last)
+    broken = (too_early | too_late).fillna(True)
+    # a broken interaction date becomes an undated quarantine row of this file
+    q_days = quarantine_days(
+        pd.concat([quarantine, pd.Series([pd.NA] * int(broken.sum()), dtype="string")], ignore_index=True),
+        pd.Series(["file"] * (len(quarantine) + int(broken.sum())), dtype="string"),
+        first,
+        last,
+        lambda _source: change_day,
+    )
+    return {date.fromisoformat(d) for d in set(inter[~broken]) | set(q_days)}
 
 
 def _utc_days(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
-
-
-def _clamp(day: date, first: date | None, last: date | None) -> date:
-    if first is not None and day < first:
-        day = first
-    if last is not None and day > last:
-        day = last
-    return day
 
 
 def _top_folder(rel: str) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from relationship_pipeline.schemas import TABLES, conform
 from relationship_pipeline.sources.batch import ParsedBatch
 
-FUTURE_GRACE_DAYS = 2
+FUTURE_HORIZON_DAYS = 366  # further ahead than this, a date is broken, not early
 
 
 @dataclass
@@ -35,52 +35,46 @@ def select_days(
 ) -> DailyBatch:
     """Keep the interactions whose UTC day is one of ``days``; place every quarantine row.
 
-    A quarantine row with a date goes to that day. One with no usable date (or a date outside
-    every partition, which no run would ever reach) goes to the day its source file last changed
-    (``source_day``, clamped into the partitions), or the first partition when that is unknown
-    (e.g. a SQL table). Either way the day depends on the input, never on how runs are cut, so
-    re-running any partition reproduces the same rows. Interactions dated before the first
-    partition (``out_of_range``) or more than FUTURE_GRACE_DAYS after the last complete day
-    (``future_date``) become quarantine rows, so none is silently lost; those on days other runs
-    own are left to them and counted.
+    Interactions dated before the first partition (``out_of_range``) or more than
+    FUTURE_HORIZON_DAYS after the last complete day (``future_date``: a broken date) become
+    quarantine rows, so none is silently lost. Those dated after the last complete day but
+    within the horizon (next week's meetings) are simply not due yet: counted, and written by
+    the run that owns their day. A quarantine row with a date goes to that day; one with no
+    usable date goes to the day its source file last changed (``source_day``; the first
+    partition when earlier or unknown, e.g. a SQL table). Every placement depends on the input
+    alone, never on how runs are cut, so re-running any partition reproduces the same rows.
     """
     keys = {d.isoformat() for d in days}
     inter = batch.interactions.assign(as_of=batch.interactions["occurred_at"].dt.strftime("%Y-%m-%d"))
     in_run = inter["as_of"].isin(keys)
-    too_early = inter["as_of"] < first_partition.isoformat()
-    # A day after the last partition is simply not complete yet; further ahead is a broken date.
-    too_late = inter["as_of"] > (last_partition + timedelta(days=FUTURE_GRACE_DAYS)).isoformat()
+    too_early, too_late = broken_dates(inter["as_of"], first_partition, last_partition)
     outside_all = too_early | too_late
     not_yet = (inter["as_of"] > last_partition.isoformat()) & ~too_late
 
     stray = inter[outside_all]
+    reason = (
+        "out_of_range: dated " + stray["as_of"] + f", before the first partition {first_partition.isoformat()}"
+    ).where(
+        too_early[outside_all],
+        "future_date: dated "
+        + stray["as_of"]
+        + f", over a year after the last complete day {last_partition.isoformat()}",
+    )
     stray_q = pd.DataFrame(
         {
             "source": stray["source"],
             "location": "interaction " + stray["interaction_id"],
             "channel": stray["channel"],
-            "reason": (
-                (
-                    "out_of_range: dated "
-                    + stray["as_of"]
-                    + f", before the first partition {first_partition.isoformat()}"
-                ).where(
-                    too_early[outside_all],
-                    "future_date: dated "
-                    + stray["as_of"]
-                    + f", after the last complete day {last_partition.isoformat()}",
-                )
-            ),
+            "reason": reason,
             "raw_excerpt": pd.NA,
-            "occurred_at": stray["occurred_at"],
+            "occurred_at": stray["occurred_at"],  # no partition holds it: filed like an undated record
         }
     )
     frames = [q for q in (batch.quarantine, stray_q, extra_quarantine) if q is not None and len(q)]
     quarantine = pd.concat(frames, ignore_index=True) if frames else batch.quarantine.copy()
-    q_day = pd.to_datetime(quarantine["occurred_at"], utc=True).dt.strftime("%Y-%m-%d")
-    placeable = q_day.notna() & (q_day >= first_partition.isoformat()) & (q_day <= last_partition.isoformat())
+    q_day = pd.to_datetime(quarantine["occurred_at"], utc=True).dt.strftime("%Y-%m-%d").astype("string")
     quarantine = quarantine.assign(
-        as_of=q_day.where(placeable, _fallback_days(quarantine["source"], first_partition, last_partition, source_day))
+        as_of=quarantine_days(q_day, quarantine["source"], first_partition, last_partition, source_day)
     )
     elsewhere = quarantine[~quarantine["as_of"].isin(keys)]
     quarantine = quarantine[quarantine["as_of"].isin(keys)]
@@ -111,13 +105,23 @@ def select_days(
     )
 
 
-def _fallback_days(
-    sources: pd.Series, first: date, last: date, source_day: Callable[[str], date | None] | None
+def broken_dates(days: pd.Series, first: date, last: date) -> tuple[pd.Series, pd.Series]:
+    """(too_early, too_late): ISO days no partition will ever hold, as masks."""
+    too_early = days < first.isoformat()
+    too_late = days > (last + timedelta(days=FUTURE_HORIZON_DAYS)).isoformat()
+    return too_early, too_late
+
+
+def quarantine_days(
+    q_day: pd.Series, sources: pd.Series, first: date, last: date, source_day: Callable[[str], date | None] | None
 ) -> pd.Series:
-    """Day for records with no usable date of their own: the source's change day, clamped."""
+    """The partition day of each quarantine row: its own date when a partition will hold it,
+    else the day its source changed (the first partition when earlier or unknown)."""
+    too_early, too_late = broken_dates(q_day, first, last)
+    placeable = q_day.notna() & ~too_early.fillna(False) & ~too_late.fillna(False)
     lookup = {}
     for source in sources.dropna().unique():
         day = source_day(str(source)) if source_day else None
-        day = first if day is None else min(max(day, first), last)
-        lookup[source] = day.isoformat()
-    return sources.map(lookup).fillna(first.isoformat()).astype("string")
+        lookup[source] = max(day, first).isoformat() if day is not None else first.isoformat()
+    fallback = sources.map(lookup).fillna(first.isoformat()).astype("string")
+    return q_day.where(placeable, fallback).astype("string")
