@@ -4,7 +4,7 @@ from datetime import date
 
 import pandas as pd
 
-from relationship_pipeline.assets.accounts import identities, people_seen
+from relationship_pipeline.assets.accounts import identities, people_seen, seen_by
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.schemas import PAIR_STRENGTH, TABLES, conform, empty_frame
 from relationship_pipeline.warehouse import Warehouse
@@ -51,10 +51,38 @@ def test_a_display_name_seen_months_ago_is_still_known(sqlite_url):
     today_people = conform(pd.DataFrame(columns=list(TABLES["people"])), TABLES["people"])
 
     seen = people_seen(wh, [date(2025, 6, 1)], today_people, ScoringConfig())
-    assert seen.to_dict("records") == [{"address": "tom@new.example", "name": "Tom Kim"}]
+    assert seen.to_dict("records") == [{"as_of": "2025-03-01", "address": "tom@new.example", "name": "Tom Kim"}]
+    # known from the day it was seen, not before (no back-dated alerts within a range run)
+    assert seen_by(seen, date(2025, 2, 28), ScoringConfig()).empty
+    assert len(seen_by(seen, date(2025, 3, 1), ScoringConfig())) == 1
     who = identities(empty_frame(PAIR_STRENGTH), seen, TEAM, CONTACTS, ACCOUNTS, None).set_index("address")
     assert who.loc["tom@new.example", ["name", "account_id"]].tolist() == ["Tom Kim", "A2"]
 
     # beyond the engagement horizon the name is no longer looked up
     seen_late = people_seen(wh, [date(2026, 6, 1)], today_people, ScoringConfig())
     assert seen_late.empty
+
+
+def test_people_rows_take_each_days_own_display_name():
+    from relationship_pipeline.assets.identity import people_for_days
+    from relationship_pipeline.identity.people import resolve_people
+
+    participants = pd.DataFrame(
+        {
+            "as_of": ["2025-01-01", "2025-01-03", "2025-01-03"],
+            "interaction_id": ["i1", "i2", "i2"],
+            "address": ["zz@acme.example", "zz@acme.example", "tom@old.example"],
+            "name": ["Zed", "Amy", "T. K."],
+            "role": ["from", "from", "to"],
+            "response": [None, None, None],
+        }
+    )
+    resolved = resolve_people(participants[["address"]].assign(name=pd.NA), TEAM, CONTACTS, ACCOUNTS)
+    rows = people_for_days(participants, resolved)
+    names = dict(zip(rows["as_of"] + " " + rows["address"], rows["name"], strict=True))
+    # a range run gives each day the name seen that day; the CRM name wins where there is one
+    assert names == {
+        "2025-01-01 zz@acme.example": "Zed",
+        "2025-01-03 zz@acme.example": "Amy",
+        "2025-01-03 tom@old.example": "Tom Kim",
+    }

@@ -29,8 +29,9 @@ GROUP = "accounts"
 def identities(pair_strength: pd.DataFrame, seen: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains):
     """Resolved identity of every address in the snapshots, named as seen in mail where the CRM has no name.
 
-    ``seen`` holds (address, name) rows from the people table over the engagement horizon, so a
-    contact who wrote months ago keeps the display name alerts match on (champion moved).
+    ``seen`` holds (as_of, address, name) rows of the people table, oldest first, over the
+    engagement horizon, so a contact who wrote months ago keeps the display name alerts match on
+    (champion moved); the latest name seen wins.
     """
     addresses = pd.concat(
         [pair_strength["internal_address"], pair_strength["external_address"], seen["address"]]
@@ -42,11 +43,17 @@ def identities(pair_strength: pd.DataFrame, seen: pd.DataFrame, crm_team, crm_co
 
 
 def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """(address, name) of everyone seen within the engagement horizon up to the run's last day."""
+    """(as_of, address, name) of everyone seen from a horizon before the run's first day to its last."""
     start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
     earlier = warehouse.read("people", start=start, end=days[-1].isoformat(), columns=["as_of", "address", "name"])
     both = pd.concat([earlier, people[["as_of", "address", "name"]]], ignore_index=True)
-    return both.sort_values("as_of", kind="stable")[["address", "name"]]
+    return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
+
+
+def seen_by(seen: pd.DataFrame, day, config: ScoringConfig) -> pd.DataFrame:
+    """The rows of ``seen`` within the engagement horizon ending on ``day``."""
+    lo = (day - timedelta(days=config.engagement_horizon_days)).isoformat()
+    return seen[(seen["as_of"] > lo) & (seen["as_of"] <= day.isoformat())]
 
 
 @daily_asset(GROUP)
@@ -116,7 +123,6 @@ def alerts(
     config = scoring.config()
     days = partition_days(context)
     seen = people_seen(warehouse.warehouse(), days, people, config)
-    who = identities(pair_strength, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
     history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
     history = warehouse.warehouse().read("account_scores", start=history_start, end=days[-1].isoformat())
     scores_by_day = rows_by_day(account_scores)
@@ -125,11 +131,16 @@ def alerts(
     for day in days:
         key = day.isoformat()
         earlier = history[history["as_of"] < key]
+        snapshot = snaps_by_day.get(key, pair_strength.iloc[0:0])
+        # names as known on that day: an alert must not appear before its evidence does
+        who = identities(
+            snapshot, seen_by(seen, day, config), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains
+        )
         frames.append(
             account_alerts(
                 day,
                 scores_by_day.get(key, account_scores.iloc[0:0]),
-                snaps_by_day.get(key, pair_strength.iloc[0:0]),
+                snapshot,
                 who,
                 crm_contacts,
                 earlier,

@@ -10,11 +10,17 @@ from relationship_pipeline.schemas import TABLES, conform
 
 
 def people_for_days(participants: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
-    """One row per (day, address) seen that day, with the address's resolved identity."""
-    seen = participants[["as_of", "address"]].drop_duplicates()
-    return conform(seen.merge(resolved, on="address", how="inner"), TABLES["people"]).sort_values(
-        ["as_of", "address"], ignore_index=True
-    )
+    """One row per (day, address) seen that day, with the address's resolved identity.
+
+    The CRM name wins; otherwise the display name seen that day (the first alphabetically when
+    several), so a day's row does not depend on which other days share its run.
+    """
+    named = participants.dropna(subset=["name"]).sort_values(["as_of", "address", "name"])
+    day_names = named.drop_duplicates(["as_of", "address"])[["as_of", "address", "name"]]
+    seen = participants[["as_of", "address"]].drop_duplicates().merge(day_names, on=["as_of", "address"], how="left")
+    merged = seen.rename(columns={"name": "seen_name"}).merge(resolved, on="address", how="inner")
+    merged["name"] = merged["name"].fillna(merged["seen_name"])
+    return conform(merged, TABLES["people"]).sort_values(["as_of", "address"], ignore_index=True)
 
 
 @daily_asset("identity")
@@ -31,7 +37,7 @@ def people(
     Grain: one row per address per day it was seen.
     """
     resolved = resolve_people(
-        participants[["address", "name"]],
+        participants[["address"]].assign(name=pd.NA),  # CRM names only; display names per day below
         crm_team,
         crm_contacts,
         crm_accounts,
