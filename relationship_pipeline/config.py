@@ -36,7 +36,8 @@ class ScoringConfig:
     # 0–100 pair score = 100 · (1 − 2^(−strength / score_half_strength)).
     score_half_strength: float = 0.5
     # The daily pair_strength table lists pairs at or above this score (a single email drops
-    # below 0.5 after ~8 months); the full state, faded pairs included, is kept as checkpoints.
+    # below 0.5 after ~5 months) and every pair with a CRM contact; the full state, faded pairs
+    # included, is kept as checkpoints.
     min_published_score: float = 0.5
     state_checkpoints: int = 14  # newest full-state checkpoints kept for incremental runs
     # A stakeholder counts as engaged at this pair score or above (band 3 and up).

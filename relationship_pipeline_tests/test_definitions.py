@@ -43,7 +43,7 @@ def test_lineage_runs_left_to_right():
 
     assert parents("people") == {"participants", "crm_team", "crm_contacts", "crm_accounts"}
     assert parents("pair_touches") == {"interactions", "participants", "people"}
-    assert parents("pair_strength") == {"pair_touches"}
+    assert parents("pair_strength") == {"pair_touches", "crm_contacts"}
     assert "pair_strength" in parents("account_scores")
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
 

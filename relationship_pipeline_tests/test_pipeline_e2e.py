@@ -65,6 +65,12 @@ def run(data_dir, url, first: date, last: date, selection=None, raise_on_error=T
     )
 
 
+def full_recompute(wh: Warehouse, day: date) -> pd.DataFrame:
+    """The published pairs of ``day`` computed from scratch out of every stored touch."""
+    state = update_pair_strength(None, wh.read("pair_touches", end=day.isoformat()), day, CONFIG)
+    return published_pairs(state, CONFIG, always=wh.read("crm_contacts")["address"])
+
+
 def table_counts(url: str) -> dict:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -118,9 +124,7 @@ def test_range_run_rerun_and_incremental_day(demo_dir, tmp_path):
     wh = Warehouse(url)
     incremental = wh.read("pair_strength", [nxt.isoformat()])
     # (re-running the middle day invalidated the newer checkpoint: this run replays from there)
-    full = published_pairs(
-        update_pair_strength(None, wh.read("pair_touches", end=nxt.isoformat()), nxt, CONFIG), CONFIG
-    )
+    full = full_recompute(wh, nxt)
     assert len(incremental) == len(full) > 0
     pd.testing.assert_frame_equal(incremental.drop(columns="strength"), full.drop(columns="strength"))
     assert incremental["strength"].to_numpy() == pytest.approx(full["strength"].to_numpy(), rel=1e-9)
@@ -172,9 +176,7 @@ def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silenc
     # after the gap is filled, the day computes and equals a full recompute
     assert run(demo_dir, url, day2, day3).success
     wh = Warehouse(url)
-    full = published_pairs(
-        update_pair_strength(None, wh.read("pair_touches", end=day3.isoformat()), day3, CONFIG), CONFIG
-    )
+    full = full_recompute(wh, day3)
     stored = wh.read("pair_strength", [day3.isoformat()])
     pd.testing.assert_frame_equal(stored.drop(columns="strength"), full.drop(columns="strength"))
 
@@ -215,7 +217,5 @@ def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path
     assert run(folder, url, nxt, nxt).success
     stored = wh.read("pair_strength", [nxt.isoformat()])
     assert "someone.new@acmerobotics.example" in set(stored["external_address"])
-    full = published_pairs(
-        update_pair_strength(None, wh.read("pair_touches", end=nxt.isoformat()), nxt, CONFIG), CONFIG
-    )
+    full = full_recompute(wh, nxt)
     pd.testing.assert_frame_equal(stored.drop(columns="strength"), full.drop(columns="strength"))

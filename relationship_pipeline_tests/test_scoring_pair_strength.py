@@ -9,7 +9,13 @@ import pytest
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, conform
-from relationship_pipeline.scoring.pair_strength import pair_touches, score_band, strength_score, update_pair_strength
+from relationship_pipeline.scoring.pair_strength import (
+    pair_touches,
+    published_pairs,
+    score_band,
+    strength_score,
+    update_pair_strength,
+)
 
 CFG = ScoringConfig()
 TEAM = pd.DataFrame(
@@ -177,3 +183,26 @@ def test_score_and_band_scale():
     s = strength_score(pd.Series([0.0, 0.5, 1.0]), CFG)
     assert s.tolist() == pytest.approx([0.0, 50.0, 75.0])
     assert score_band(pd.Series([0.0, 19.9, 20.0, 40.1, 99.0])).tolist() == [1, 1, 1, 3, 5]
+
+
+def test_faded_pairs_leave_the_published_table_unless_they_are_crm_contacts():
+    inter, parts, people = frames(
+        [
+            (
+                "e1",
+                "email",
+                "2025-01-01T00:00:00Z",
+                np.nan,
+                "sent",
+                "direct",
+                [("ann@us.example", "from", None), ("cy@them.example", "to", None), ("dee@them.example", "cc", None)],
+            ),
+        ]
+    )
+    touches = pair_touches(inter, parts, people, CFG)
+    # 0.15 · 2^(-1/2) per pair fades below score 0.5 (strength ≈ 0.0036) after ~146 days
+    state = update_pair_strength(None, touches, date(2025, 7, 1), CFG)
+    assert len(state) == 2 and (state["score"] < CFG.min_published_score).all()
+    assert published_pairs(state, CFG).empty
+    kept = published_pairs(state, CFG, always=CONTACTS["address"])
+    assert kept["external_address"].tolist() == ["cy@them.example"]  # the CRM contact stays visible

@@ -15,6 +15,7 @@ from relationship_pipeline.assets.common import (
     suite_check_result,
 )
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.resources import ScoringSettings, WarehouseResource
 from relationship_pipeline.scoring.pair_strength import pair_touches as build_pair_touches
 from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
@@ -55,6 +56,7 @@ def pair_strength(
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
     pair_touches: pd.DataFrame,
+    crm_contacts: pd.DataFrame,
 ):
     """Decayed relationship strength of every internal × external pair at the end of the day, with score, band, tenure and reciprocity.
 
@@ -66,12 +68,13 @@ def pair_strength(
     days = partition_days(context)
     wh = warehouse.warehouse()
     state, mode = starting_state(wh, days[0], partition_bounds()[0], config)
+    contacts = canonical_addresses(crm_contacts["address"])
     context.log.info(f"pair_strength: starting from {mode}")
     by_day = rows_by_day(pair_touches)
     published = []
     for day in days:
         state = update_pair_strength(state, by_day.get(day.isoformat(), pair_touches.iloc[0:0]), day, config)
-        published.append(published_pairs(state, config))
+        published.append(published_pairs(state, config, always=contacts))
     wh.write_checkpoint(STATE_TABLE, state, invalidate_from=days[0].isoformat(), keep=config.state_checkpoints)
     df, last = stack_days(published)
     return dg.MaterializeResult(

@@ -166,9 +166,14 @@ def update_pair_strength(
     return conform(merged, PAIR_STRENGTH).sort_values(keys, ignore_index=True)
 
 
-def published_pairs(state: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """The pairs a day's table lists: score at or above ``config.min_published_score``."""
-    return state[state["score"] >= config.min_published_score].reset_index(drop=True)
+def published_pairs(state: pd.DataFrame, config: ScoringConfig, always: pd.Series | None = None) -> pd.DataFrame:
+    """The pairs a day's table lists: score at or above ``config.min_published_score``, plus every
+    pair with an external address in ``always`` (the CRM's contacts: however faded, a key
+    contact's silence is what the cold-contact alert reports)."""
+    keep = state["score"] >= config.min_published_score
+    if always is not None:
+        keep |= state["external_address"].isin(always)
+    return state[keep].reset_index(drop=True)
 
 
 def strength_score(strength: pd.Series, config: ScoringConfig) -> pd.Series:
