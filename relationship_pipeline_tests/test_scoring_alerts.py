@@ -57,6 +57,7 @@ def test_key_contact_cold():
             contact("k5@acme.com", "acme", "decision_maker"),
             contact("k6@acme.com", "acme", "champion"),
             contact("k7@acme.com", "acme", "economic_buyer"),
+            contact("k8@acme.com", "acme", "economic_buyer"),
         ],
         CRM_CONTACTS,
     )
@@ -78,6 +79,8 @@ def test_key_contact_cold():
             pair("u1@us.com", "k6@acme.com", "acme", 5, last="2024-03-01"),  # old with u1 ...
             pair("u2@us.com", "k6@acme.com", "acme", 5, last="2024-06-25"),  # ... but recent with u2
             pair("u1@us.com", "k7@acme.com", "acme", 5, last="2024-05-17"),  # exactly 45 d: not > 45
+            # 45.5 d: 45 whole days, not > 45 (the detail would otherwise say "45 days ... after 45")
+            pair("u1@us.com", "k8@acme.com", "acme", 5, last="2024-05-16T12:00:00"),
         ],
         PAIR_STRENGTH,
     )

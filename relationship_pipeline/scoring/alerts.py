@@ -78,8 +78,9 @@ def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) 
         .rename("last_at")
     )
     who = who.merge(last, left_on="address", right_index=True, how="inner")
-    silent = days_lapsed(who["last_at"], as_of)
-    who = who.assign(days=np.floor(silent).astype("int64")).loc[silent > config.cold_after_days]
+    # whole days of silence, the same number the rule tests and the detail reports
+    silent = np.floor(days_lapsed(who["last_at"], as_of)).astype("int64")
+    who = who.assign(days=silent).loc[silent > config.cold_after_days]
     if who.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     role = who["crm_role"].where(who["is_key"], who["seniority"]).astype("string").str.replace("_", " ")
