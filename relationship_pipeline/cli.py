@@ -18,6 +18,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from relationship_pipeline.settings import (
     CRM_SQL_URL_ENV,
     DATA_DIR_ENV,
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args)
         return _summary(args.warehouse, args.as_of)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, OSError, SQLAlchemyError) as exc:  # configuration, files, database
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -89,7 +91,7 @@ def _configure_environment(args: argparse.Namespace) -> None:
         )
     os.environ[START_DATE_ENV] = first.isoformat()
     if args.scoring:
-        overrides = args.scoring.read_text()
+        overrides = args.scoring.read_text()  # OSError (missing, a directory) -> exit 2
         from relationship_pipeline.config import ScoringConfig
 
         ScoringConfig.from_mapping(json.loads(overrides))  # fail before any run on a bad config
@@ -234,7 +236,9 @@ def _summary(warehouse_url: str | None, as_of: date | None) -> int:
     from relationship_pipeline.report import summary_text
     from relationship_pipeline.warehouse import Warehouse
 
-    print(summary_text(Warehouse(warehouse_url), as_of))
+    warehouse = Warehouse(warehouse_url)
+    warehouse.require_existing()
+    print(summary_text(warehouse, as_of))
     return 0
 
 

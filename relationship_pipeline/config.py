@@ -92,8 +92,13 @@ class ScoringConfig:
     @classmethod
     def from_mapping(cls, values: dict) -> ScoringConfig:
         """Build from a plain mapping (run config, YAML), rejecting unknown keys by name."""
+        if not isinstance(values, dict):
+            raise ValueError(f"scoring config must be a mapping of ScoringConfig fields, got {type(values).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown scoring config keys {unknown}; known: {sorted(known)}")
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TypeError as exc:  # e.g. a list where a number belongs
+            raise ValueError(f"invalid scoring config: {exc}") from exc

@@ -56,6 +56,26 @@ class Warehouse:
         except sa.exc.ArgumentError as exc:
             raise ValueError(f"warehouse URL {self.url!r} is not a SQLAlchemy URL: {exc}") from exc
 
+    def _sqlite_file(self) -> Path | None:
+        if self._parsed.get_backend_name() == "sqlite" and self._parsed.database not in (None, "", ":memory:"):
+            return Path(self._parsed.database)
+        return None
+
+    def _has_table(self, name: str) -> bool:
+        """Whether ``name`` exists; never creates a SQLite file just by looking."""
+        file = self._sqlite_file()
+        if file is not None and not file.is_file():
+            return False
+        return sa.inspect(self.engine).has_table(name)
+
+    def require_existing(self) -> None:
+        """Fail unless the warehouse exists and answers (a SQLite file is not created by reading)."""
+        file = self._sqlite_file()
+        if file is not None and not file.is_file():
+            raise FileNotFoundError(f"no warehouse at {file}")
+        with self.engine.connect():
+            pass
+
     @cached_property
     def engine(self) -> sa.Engine:
         if self._parsed.get_backend_name() == "sqlite" and self._parsed.database not in (None, "", ":memory:"):
@@ -118,7 +138,7 @@ class Warehouse:
 
     def written_partitions(self, name: str, start: str | None = None, end: str | None = None) -> set[str]:
         """Partition keys of ``name`` that have been written, empty ones included."""
-        if not sa.inspect(self.engine).has_table(PARTITION_LOG):
+        if not self._has_table(PARTITION_LOG):
             return set()
         log = _partition_log_table()
         query = sa.select(log.c.as_of).where(log.c.table_name == name)
@@ -131,7 +151,7 @@ class Warehouse:
 
     def drop_partitions_from(self, name: str, first: str) -> None:
         """Delete every partition of ``name`` at or after ``first`` (stale derived state)."""
-        if not sa.inspect(self.engine).has_table(name):
+        if not self._has_table(name):
             return
         with self.engine.begin() as conn:
             _serialize_writers(conn, name)
@@ -149,7 +169,7 @@ class Warehouse:
     ) -> pd.DataFrame:
         """Rows of a table: all, the listed partitions, or ``start <= as_of <= end``."""
         schema = TABLES[name]
-        if not sa.inspect(self.engine).has_table(name):
+        if not self._has_table(name):
             return empty_frame(schema) if columns is None else empty_frame({c: schema[c] for c in columns})
         wanted = list(columns or schema)
         # Untyped columns: rows come back as the driver gives them and are parsed column-wise
@@ -191,7 +211,7 @@ class Warehouse:
 
     def latest_partition_before(self, name: str, before: str) -> str | None:
         """The newest ``as_of`` of ``name`` strictly before ``before``, or None."""
-        if not sa.inspect(self.engine).has_table(name):
+        if not self._has_table(name):
             return None
         table = self.table(name)
         col = table.c[PARTITION_COLUMN]

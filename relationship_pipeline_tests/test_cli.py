@@ -146,3 +146,27 @@ def test_missing_crm_accounts_fails_the_run_naming_the_file(demo_dir, tmp_path, 
     assert code == 1
     step_lines = [line for line in err.splitlines() if line.startswith("  step failed: crm: ")]
     assert step_lines and "crm/accounts.csv not found" in step_lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["summary", "--warehouse", "sqlite:////nonexistent/dir/typo.sqlite"], "no warehouse at"),
+        (["summary", "--warehouse", "postgresql+psycopg://nobody@127.0.0.1:1/db"], "error: "),
+    ],
+)
+def test_summary_of_a_missing_warehouse_exits_2(args, message, capsys):
+    assert cli.main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content, message", [("5", "must be a mapping"), ('{"half_life_days": [1]}', "invalid scoring config")]
+)
+def test_scoring_file_that_is_not_an_object_exits_2(demo_dir, tmp_path, content, message, capsys):
+    overrides = tmp_path / "scoring.json"
+    overrides.write_text(content)
+    args = ["run", "--data-dir", str(demo_dir), "--start", "2025-01-01", "--end", "2025-01-01", "--scoring"]
+    assert cli.main([*args, str(overrides)]) == 2
+    assert message in capsys.readouterr().err
+    assert cli.main([*args, str(tmp_path)]) == 2  # a directory, not a file
