@@ -555,3 +555,34 @@ def test_csv_export_row_and_raw_message_with_one_message_id_are_one_interaction(
     (emails / "a.mbox").rename(emails / "z.mbox")
     again = parse_emails(emails, tmp_path)
     assert set(again.interactions["interaction_id"]) == set(b.interactions["interaction_id"])
+
+
+def test_a_reused_message_id_does_not_merge_different_messages(tmp_path):
+    # CSV exports that number rows, or a mailer reusing an id: different senders / days stay apart
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    (emails / "alice.csv").write_text(
+        "message_id,sent_at,from,to,cc,subject\n1,2025-07-01T09:00:00Z,alice@x.com,ann@y.com,,Pricing\n"
+    )
+    (emails / "carl.csv").write_text(
+        "message_id,sent_at,from,to,cc,subject\n1,2025-07-05T09:00:00Z,carl@x.com,zoe@y.com,,Renewal\n"
+    )
+    b = parse_emails(emails, tmp_path)
+    assert (b.counts["email.interactions"], b.counts["email.duplicates"]) == (2, 0)
+    assert b.counts["email.message_id_conflicts"] == 1
+    senders = b.participants[b.participants["role"] == "from"].groupby("interaction_id")["address"].apply(set)
+    assert sorted(map(sorted, senders)) == [["alice@x.com"], ["carl@x.com"]]
+
+
+def test_semicolon_lists_are_read_and_a_missing_comma_is_counted():
+    from relationship_pipeline.sources.email_headers import parse_address_header
+
+    assert parse_address_header("to", "Ann <ann@acme.com>; Carol <carol@acme.com>") == (
+        (("Ann", "ann@acme.com"), ("Carol", "carol@acme.com")),
+        0,
+    )
+    assert parse_address_header("to", "a@x.com; b@x.com") == (((None, "a@x.com"), (None, "b@x.com")), 0)
+    # group syntax keeps its meaning
+    assert parse_address_header("to", "undisclosed-recipients:;") == ((), 0)
+    # two addresses without a comma: the first is read, the second is not dropped silently
+    assert parse_address_header("cc", "dan@beta.io dave@beta.io") == (((None, "dan@beta.io"),), 1)

@@ -6,6 +6,7 @@ empty list, a problem string) instead of raising, so one bad header never stops 
 
 from __future__ import annotations
 
+import email.errors
 import email.utils
 import functools
 from datetime import UTC, datetime, timedelta
@@ -224,13 +225,18 @@ def _parse_address_header_cached(name: str, raw: str) -> tuple[tuple[tuple[str |
     if not raw.strip():
         return (), 0
     try:
-        header = _POLICY.header_fetch_parse(name, raw)
-        pairs = [(a.display_name, a.addr_spec) for a in header.addresses]
+        pairs, defective = _registry_addresses(name, raw)
+        if defective and ";" in raw:  # ';' used as a list separator outside group syntax
+            retry, still = _registry_addresses(name, raw.replace(";", ","))
+            if len(retry) > len(pairs):
+                pairs, defective = retry, still
     except Exception:
         pairs = email.utils.getaddresses([raw])
         pairs = [(n, a) for n, a in pairs if n or a]
+        defective = False
     good: list[tuple[str | None, str]] = []
-    invalid = 0
+    # what the parser skipped (e.g. a missing comma) still counts, as unusable addresses
+    invalid = _unparsed_addresses(raw, pairs) if defective else 0
     for display, addr in pairs:
         address = normalise_address(addr)
         if address is None:
@@ -239,6 +245,21 @@ def _parse_address_header_cached(name: str, raw: str) -> tuple[tuple[tuple[str |
         display_name = collapse_ws(clean_text(display)).strip('"').strip() if display else ""
         good.append((display_name or None, address))
     return tuple(good), invalid
+
+
+def _registry_addresses(name: str, raw: str) -> tuple[list[tuple[str, str]], bool]:
+    """(display name, addr-spec) pairs and whether the registry flagged the list as malformed."""
+    header = _POLICY.header_fetch_parse(name, raw)
+    pairs = [(a.display_name, a.addr_spec) for a in header.addresses]
+    defective = any(isinstance(d, email.errors.InvalidHeaderDefect) for d in header.defects)
+    return pairs, defective
+
+
+def _unparsed_addresses(raw: str, pairs: list[tuple[str, str]]) -> int:
+    """How many address-looking words of ``raw`` the parsed pairs do not account for."""
+    parsed = {a.lower() for _, a in pairs if a}
+    words = {w.strip("<>,;\"'()").lower() for w in raw.split()}
+    return sum(1 for w in words if "@" in w and w not in parsed and w.count("@") == 1)
 
 
 def normalise_address(addr: str | None) -> str | None:

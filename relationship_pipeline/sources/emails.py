@@ -386,6 +386,12 @@ class _Kept:
                 self.recipients[address] = (best, old[1] or name)
 
 
+def _same_message(a: _Kept, b: _Kept) -> bool:
+    """Two records with one Message-ID are copies when senders agree and times are within a day."""
+    gap = abs(pd.Timestamp(a.interaction["occurred_at"]) - pd.Timestamp(b.interaction["occurred_at"]))
+    return set(a.senders) == set(b.senders) and gap <= pd.Timedelta(days=1)
+
+
 @dataclass
 class _Accumulator:
     kept: dict[str, _Kept] = field(default_factory=dict)
@@ -412,8 +418,10 @@ class _Accumulator:
 
     def merge_same_message_ids(self) -> None:
         """One Message-ID, one interaction: joins copies the content key keeps apart (a CSV export
-        row and the raw message). The smallest interaction_id survives, so the result does not
-        depend on file order."""
+        row and the raw message), but only copies that agree on the senders and on the time
+        within a day; a reused id (CSV exports that number rows, sloppy mailers) stays separate
+        and is counted as ``email.message_id_conflicts``. The smallest interaction_id survives,
+        so the result does not depend on file order."""
         by_mid: dict[str, set[str]] = {}
         for iid, kept in self.kept.items():
             for mid in kept.message_ids:
@@ -428,8 +436,15 @@ class _Accumulator:
         for mid in sorted(by_mid):
             ids = sorted({current(i) for i in by_mid[mid]})
             for other in ids[1:]:
-                self.kept[ids[0]].absorb(self.kept.pop(other))
-                survivor[other] = ids[0]
+                target = next(
+                    (i for i in ids if i < other and i in self.kept and _same_message(self.kept[i], self.kept[other])),
+                    None,
+                )
+                if target is None:
+                    self.counts["email.message_id_conflicts"] += 1
+                    continue
+                self.kept[target].absorb(self.kept.pop(other))
+                survivor[other] = target
                 self.counts["email.duplicates"] += 1
 
     def quarantine(self, source: str, location: str, reason: str, raw: object = "", occurred_at=None) -> None:
