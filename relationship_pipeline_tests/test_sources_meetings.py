@@ -340,3 +340,21 @@ def test_later_revision_wins_among_duplicates(tmp_path):
     row = batch.interactions.iloc[0]
     assert len(batch.interactions) == 1
     assert (row["status"], row["source"], row["duplicates"]) == ("cancelled", "meetings/b.ics", 1)
+
+
+def test_organizer_who_declined_and_unusable_calendar_addresses(tmp_path):
+    meetings = tmp_path / "meetings"
+    meetings.mkdir()
+    (meetings / "cal.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:x1\r\n"
+        "DTSTART:20250701T150000Z\r\nDTEND:20250701T153000Z\r\n"
+        "ORGANIZER;CN=Org:mailto:org@ourco.com\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:org@ourco.com\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED;CN=Ann:mailto:ann@acme.com\r\n"
+        "ATTENDEE;CN=x:urn:uuid:1234\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    b = parse_meetings(meetings, tmp_path, datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 7, 2, tzinfo=UTC))
+    rows = {(p.address, p.role, p.response) for p in b.participants.itertuples()}
+    assert rows == {("org@ourco.com", "organizer", "declined"), ("ann@acme.com", "attendee", "accepted")}
+    assert b.counts["meeting.invalid_addresses"] == 1

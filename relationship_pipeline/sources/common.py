@@ -343,6 +343,10 @@ class InteractionAccumulator:
 
     def add(self, record: InteractionRecord) -> None:
         self.counts[f"{self.channel}.read"] += 1
+        unusable = [p for p in record.participants if not p["address"]]
+        if unusable:  # e.g. a calendar ATTENDEE that is a urn:uuid, not an address
+            self.counts[f"{self.channel}.invalid_addresses"] += len(unusable)
+            record.participants = [p for p in record.participants if p["address"]]
         iid = record.interaction["interaction_id"]
         kept = self.kept.get(iid)
         if kept is None:

@@ -59,6 +59,7 @@ from relationship_pipeline.sources.common import (
     interaction_row,
     list_files,
     missing_columns_reason,
+    normalise_address,
     parse_address,
     parse_cell_timestamp,
     read_csv_records,
@@ -168,10 +169,19 @@ def _meeting(
 
 
 def _people(organizer: dict | None, attendees: Iterable[dict]) -> list[dict]:
-    """Organizer first; an address appears once (the organizer wins over its attendee entry)."""
+    """Organizer first; an address appears once. The organizer keeps its role, but its own
+    attendee entry's answer (an organizer who declined their own meeting) wins over the
+    assumed ``accepted``."""
+    attendees = list(attendees)
+    if organizer and organizer["address"]:
+        own = [a["response"] for a in attendees if a["address"] == organizer["address"] and a["response"]]
+        if own:
+            organizer = {**organizer, "response": own[0]}
     out, seen = [], set()
-    for p in ([organizer] if organizer else []) + list(attendees):
-        if p["address"] and p["address"] not in seen:
+    for p in ([organizer] if organizer else []) + attendees:
+        if not p["address"]:  # unusable: the accumulator drops and counts it
+            out.append(p)
+        elif p["address"] not in seen:
             seen.add(p["address"])
             out.append(p)
     return out
@@ -408,11 +418,10 @@ def _participant(value, *, role: str, response: str | None) -> dict:
     }
 
 
-def _cal_address(value) -> str:
-    text = str(value).strip()
-    if text.lower().startswith("mailto:"):
-        text = text[len("mailto:") :]
-    return text.strip().lower()
+def _cal_address(value) -> str | None:
+    """The calendar address as a normalised email address; None when it is not one (``urn:uuid:``,
+    a bare name), and the participant is then dropped and counted as an invalid address."""
+    return normalise_address(str(value))
 
 
 def _param(value, name: str) -> str | None:
