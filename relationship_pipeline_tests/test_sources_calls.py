@@ -196,3 +196,11 @@ def test_arbitrary_bytes_never_raise(content, suffix, header):
     assert c["call.files"] == 1
     assert c["call.read"] == c["call.interactions"] + c["call.duplicates"] + c["call.quarantined"]
     assert len(batch.quarantine) == c["call.quarantined"]
+
+
+def test_table_timestamps_read_like_email_dates():
+    # the same text gives the same instant on every channel: AM/PM and the zone are honoured
+    from relationship_pipeline.sources.common import parse_utc_timestamp
+
+    assert parse_utc_timestamp("Tue, 1 Jul 2025 09:00:00 PM -0500")[0] == datetime(2025, 7, 2, 2, 0, tzinfo=UTC)
+    assert parse_utc_timestamp("1 Jul 2025 9:00 PM")[0] == datetime(2025, 7, 1, 21, 0, tzinfo=UTC)

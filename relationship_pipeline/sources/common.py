@@ -189,12 +189,13 @@ def parse_utc_timestamp(text: str) -> tuple[datetime, bool]:
     try:
         ts = datetime.fromisoformat(s[:-1] + "+00:00" if s[-1:] in "zZ" and len(s) > 1 else s)
     except ValueError:
-        try:
-            ts = email.utils.parsedate_to_datetime(s)
-        except (TypeError, ValueError, IndexError):
-            ts = None
+        # the email channel's date reader: RFC 5322 incl. obsolete forms, AM/PM, zone names, so
+        # calls, meetings and email read one text the same way
+        from relationship_pipeline.sources.email_headers import parse_date
+
+        ts, problem = parse_date(s)
         if ts is None:
-            raise ValueError("not ISO 8601 or RFC 2822") from None
+            raise ValueError(f"not ISO 8601 or RFC 2822 ({problem})") from None
     ts = to_utc(ts)
     if not MIN_YEAR <= ts.year <= MAX_YEAR:
         raise ValueError(f"year {ts.year} is outside {MIN_YEAR}-{MAX_YEAR}")
