@@ -6,6 +6,7 @@ import hashlib
 import math
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
