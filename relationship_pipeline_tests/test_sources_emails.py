@@ -586,3 +586,18 @@ def test_semicolon_lists_are_read_and_a_missing_comma_is_counted():
     assert parse_address_header("to", "undisclosed-recipients:;") == ((), 0)
     # two addresses without a comma: the first is read, the second is not dropped silently
     assert parse_address_header("cc", "dan@beta.io dave@beta.io") == (((None, "dan@beta.io"),), 1)
+
+
+def test_a_short_csv_row_is_quarantined_not_shifted(tmp_path):
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    (emails / "export.csv").write_text(
+        "message_id,sent_at,from,to,cc,subject\n"
+        "m1,2025-07-01T09:00:00Z,a@ourco.com,b@acme.com,Quarterly pricing\n"  # the cc cell is missing
+        "m2,2025-07-01T10:00:00Z,a@ourco.com,b@acme.com,,ok\n"
+    )
+    b = parse_emails(emails, tmp_path)
+    assert b.quarantine[["location", "reason"]].values.tolist() == [
+        ["line 2", "bad_row: 5 fields, the header has 6"]
+    ]
+    assert b.counts["email.interactions"] == 1

@@ -96,7 +96,8 @@ def read_csv_records(path: Path) -> tuple[list[str], list[TableRecord]]:
     """Header (stripped, lower-cased) and the data records of a CSV file, located by line.
 
     UTF-8 (with or without BOM), falling back to Latin-1. Blank records are left out. A row with
-    more fields than the header gets ``error`` set; a shorter row is padded with ''. Raises
+    more or fewer fields than the header gets ``error`` set (a short row would shift its cells
+    into the wrong columns). Raises
     :class:`CsvFileError` for an empty file or a CSV syntax error.
     """
     text = decode_text(Path(path).read_bytes(), fallback="latin-1")
@@ -115,7 +116,7 @@ def read_csv_records(path: Path) -> tuple[list[str], list[TableRecord]]:
                 continue
             raw = "".join(lines[first - 1 : previous])
             error = None
-            if len(row) > len(header):
+            if len(row) != len(header):
                 error = f"{len(row)} fields but the header has {len(header)}"
             row = row + [""] * (len(header) - len(row))
             values = {}

@@ -63,7 +63,7 @@ Quarantine reason codes (``"code: detail"``; checked in this order for a message
     ``unreadable_file``  the file cannot be read (permissions, I/O error) or is not valid Parquet
     ``binary_file``      a CSV file holding NUL bytes
     ``missing_columns``  CSV/Parquet without all required columns (whole file, one record)
-    ``bad_row``          CSV row with more fields than the header
+    ``bad_row``          CSV row with more or fewer fields than the header
     ``bad_csv``          CSV syntax error (the rest of the file, one record)
     ``parse_error``      anything unexpected (a bug); the exception is named
 """
@@ -677,7 +677,7 @@ def _parse_csv(path: Path, source: str, acc: _Accumulator) -> None:
             continue  # a blank line is not a record
         excerpt = "".join(lines[start - 1 : end])
         location = f"line {start}"
-        if len(row) > len(columns):
+        if len(row) != len(columns):  # a short row would shift its cells into the wrong columns
             acc.quarantine(source, location, f"bad_row: {len(row)} fields, the header has {len(columns)}", excerpt)
             continue
         values = {c: (row[i] if i < len(row) else "") for c, i in index.items()}
