@@ -293,7 +293,7 @@ def test_truncated_mbox(batch):
     assert len(batch.interactions[batch.interactions["source"] == "emails/mbox/truncated.mbox"]) == 1
     q = batch.quarantine[batch.quarantine["source"] == "emails/mbox/truncated.mbox"].iloc[0]
     assert q["location"] == "message 2"
-    assert q["reason"] == "truncated: the mbox ends mid-line (no final newline)"
+    assert q["reason"] == "truncated: the mbox ends mid-line, inside the last message's header block"
     assert q["occurred_at"] == utc(2022, 1, 4, 9, 30)
 
 
@@ -597,7 +597,15 @@ def test_a_short_csv_row_is_quarantined_not_shifted(tmp_path):
         "m2,2025-07-01T10:00:00Z,a@ourco.com,b@acme.com,,ok\n"
     )
     b = parse_emails(emails, tmp_path)
-    assert b.quarantine[["location", "reason"]].values.tolist() == [
-        ["line 2", "bad_row: 5 fields, the header has 6"]
-    ]
+    assert b.quarantine[["location", "reason"]].values.tolist() == [["line 2", "bad_row: 5 fields, the header has 6"]]
     assert b.counts["email.interactions"] == 1
+
+
+def test_a_complete_last_message_without_final_newline_is_kept(tmp_path):
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    (emails / "a.mbox").write_bytes(
+        b"From a@x.com Mon Jan  3 10:00:00 2022\nDate: Mon, 3 Jan 2022 10:00 +0000\nFrom: a@x.com\nTo: b@y.com\n\nbye"
+    )
+    b = parse_emails(emails, tmp_path)
+    assert (b.counts["email.interactions"], b.counts["email.quarantined"]) == (1, 0)

@@ -630,10 +630,11 @@ def _mbox_shape(path: Path) -> tuple[int, bool, int, bool]:
 
 
 def _truncation(raw: bytes, ends_with_newline: bool) -> str | None:
-    if not ends_with_newline:
-        return "the mbox ends mid-line (no final newline)"
+    """Why the last message of an mbox is cut short, or None. A missing final newline alone is
+    not a cut (many tools write none); a header block that never ends is."""
     if b"\n\n" not in raw and b"\n\r\n" not in raw:
-        return "the mbox ends inside the last message's header block"
+        where = "mid-line, " if not ends_with_newline else ""
+        return f"the mbox ends {where}inside the last message's header block"
     return None
 
 
