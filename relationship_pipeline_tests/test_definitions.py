@@ -41,9 +41,9 @@ def test_lineage_runs_left_to_right():
     def parents(key):
         return {k.to_user_string() for k in graph.get(dg.AssetKey(key)).parent_keys}
 
-    assert parents("people") == {"participants", "crm_team", "crm_contacts", "crm_accounts"}
+    assert parents("people") == {"participants", "crm_team", "crm_contacts", "crm_accounts", "crm_aliases"}
     assert parents("pair_touches") == {"interactions", "participants", "people"}
-    assert parents("pair_strength") == {"pair_touches", "crm_contacts"}
+    assert parents("pair_strength") == {"pair_touches", "crm_contacts", "crm_aliases"}
     assert "pair_strength" in parents("account_scores")
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
 

@@ -406,3 +406,31 @@ def test_demo_titles_classify_as_the_generator_intends():
     titles = pd.Series([t for level in _TITLES.values() for t, _ in level], dtype="string")
     expected = [level for level, rows in _TITLES.items() for _ in rows]
     assert seniority_from_title(titles).tolist() == expected
+
+
+def test_a_crm_contact_filed_under_an_alias_claims_the_canonical_address():
+    contacts = pd.DataFrame(
+        {
+            "address": ["ann@acme-old.com"],
+            "name": ["Ann Lee"],
+            "title": ["VP Sales"],
+            "account_id": ["A1"],
+            "crm_role": ["champion"],
+            "phone": [None],
+        }
+    )
+    accounts = pd.DataFrame(
+        {"account_id": ["A1"], "name": ["Acme"], "domains": ["acme.com"], "segment": [None], "owner": [None]}
+    )
+    team = pd.DataFrame(columns=["address", "name", "title", "team", "phone"])
+    aliases = pd.DataFrame({"alias": ["ann@acme-old.com"], "canonical": ["ann@acme.com"]})
+    seen = pd.DataFrame({"address": ["ann@acme.com"], "name": [None]})
+    row = resolve_people(seen, team, contacts, accounts, aliases=aliases).iloc[0]
+    assert (row["resolved_by"], row["crm_role"], row["title"], row["account_id"]) == (
+        "contact",
+        "champion",
+        "VP Sales",
+        "A1",
+    )
+    # without the aliases she is only known by her domain
+    assert resolve_people(seen, team, contacts, accounts).iloc[0]["resolved_by"] == "domain"

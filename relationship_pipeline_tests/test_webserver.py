@@ -86,7 +86,7 @@ def test_lineage_graph_is_served(webserver):
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert {n["groupName"] for n in nodes.values()} == {"ingest", "identity", "strength", "accounts", "indicators"}
     deps = {key: {"/".join(d["path"]) for d in node["dependencyKeys"]} for key, node in nodes.items()}
-    assert deps["pair_strength"] == {"pair_touches", "crm_contacts"}
+    assert deps["pair_strength"] == {"pair_touches", "crm_contacts", "crm_aliases"}
     assert deps["pair_touches"] == {"interactions", "participants", "people"}
     assert "account_scores" in deps["score_nrr_correlation"]
 

@@ -26,7 +26,15 @@ from relationship_pipeline.warehouse import Warehouse
 GROUP = "accounts"
 
 
-def identities(pair_strength: pd.DataFrame, seen: pd.DataFrame, crm_team, crm_contacts, crm_accounts, internal_domains):
+def identities(
+    pair_strength: pd.DataFrame,
+    seen: pd.DataFrame,
+    crm_team,
+    crm_contacts,
+    crm_accounts,
+    internal_domains,
+    aliases=None,
+):
     """Resolved identity of every address in the snapshots, named as seen in mail where the CRM has no name.
 
     ``seen`` holds (as_of, address, name) rows of the people table, oldest first, over the
@@ -39,7 +47,9 @@ def identities(pair_strength: pd.DataFrame, seen: pd.DataFrame, crm_team, crm_co
     names = seen.dropna(subset=["name"]).drop_duplicates("address", keep="last").set_index("address")["name"]
     frame = pd.DataFrame({"address": pd.array(addresses, dtype="string")})
     frame["name"] = frame["address"].map(names)
-    return resolve_people(frame, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None)
+    return resolve_people(
+        frame, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None, aliases=aliases
+    )
 
 
 def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
@@ -68,6 +78,7 @@ def account_scores(
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
     crm_services: pd.DataFrame,
+    crm_aliases: pd.DataFrame,
 ):
     """Relationship Depth Score (seed 000) with each component, engagement score (seed 004), multi-threading and services depth per account.
 
@@ -76,7 +87,9 @@ def account_scores(
     config = scoring.config()
     days = partition_days(context)
     seen = people_seen(warehouse.warehouse(), days, people, config)
-    who = identities(pair_strength, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains)
+    who = identities(
+        pair_strength, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
+    )
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
     touches = warehouse.warehouse().read("pair_touches", start=horizon_start, end=days[-1].isoformat())
     snapshots = rows_by_day(pair_strength)
@@ -115,6 +128,7 @@ def alerts(
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
+    crm_aliases: pd.DataFrame,
 ):
     """Accounts that need attention: key contact gone cold, single-threaded, engagement drop, champion moved.
 
@@ -134,7 +148,13 @@ def alerts(
         snapshot = snaps_by_day.get(key, pair_strength.iloc[0:0])
         # names as known on that day: an alert must not appear before its evidence does
         who = identities(
-            snapshot, seen_by(seen, day, config), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains
+            snapshot,
+            seen_by(seen, day, config),
+            crm_team,
+            crm_contacts,
+            crm_accounts,
+            input_folder.internal_domains,
+            crm_aliases,
         )
         frames.append(
             account_alerts(

@@ -31,6 +31,7 @@ def people(
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
+    crm_aliases: pd.DataFrame,
 ):
     """Everyone who took part in an interaction that day, resolved: internal or external, account, seniority, function, CRM role.
 
@@ -42,6 +43,7 @@ def people(
         crm_contacts,
         crm_accounts,
         internal_domains=input_folder.internal_domains or None,
+        aliases=crm_aliases,
     )
     df = people_for_days(participants, resolved)
     by = resolved["resolved_by"].value_counts().to_dict() if len(resolved) else {}

@@ -57,6 +57,7 @@ def pair_strength(
     warehouse: WarehouseResource,
     pair_touches: pd.DataFrame,
     crm_contacts: pd.DataFrame,
+    crm_aliases: pd.DataFrame,
 ):
     """Decayed relationship strength of every internal × external pair at the end of the day, with score, band, tenure and reciprocity.
 
@@ -68,7 +69,7 @@ def pair_strength(
     days = partition_days(context)
     wh = warehouse.warehouse()
     state, mode = starting_state(wh, days[0], partition_bounds()[0], config)
-    contacts = canonical_addresses(crm_contacts["address"])
+    contacts = canonical_addresses(crm_contacts["address"], crm_aliases)
     context.log.info(f"pair_strength: starting from {mode}")
     by_day = rows_by_day(pair_touches)
     published = []

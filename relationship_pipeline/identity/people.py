@@ -70,6 +70,7 @@ def resolve_people(
     contacts: pd.DataFrame,
     accounts: pd.DataFrame,
     internal_domains: Iterable[str] | None = None,
+    aliases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One PEOPLE row per distinct address in ``seen`` (columns address, name).
 
@@ -79,7 +80,8 @@ def resolve_people(
     addresses are compared in canonical form (case, whitespace, ``+tag``), so a CRM row written
     ``Bob+crm@Acme.com`` still claims ``bob@acme.com``. Name and title come from the CRM (team
     first) where it has them, else the display name seen in mail. Missing or blank addresses are
-    not people and are left out.
+    not people and are left out. ``aliases`` (crm/aliases.csv) apply to the CRM's addresses too,
+    so a contact filed under an old address still claims the canonical one seen in mail.
     """
     seen = seen.assign(address=seen["address"].astype("string").str.strip().replace("", pd.NA))
     seen = seen[seen["address"].notna()]
@@ -96,11 +98,11 @@ def resolve_people(
         .set_index("address")["name"]
     )
     people = pd.DataFrame({"address": names_seen.index.astype("string")})
-    key = canonical_addresses(people["address"])
+    key = canonical_addresses(people["address"], aliases)
     people["domain"] = domain_of(key)
 
-    team_idx = _crm_index(team)
-    contact_idx = _crm_index(contacts)
+    team_idx = _crm_index(team, aliases)
+    contact_idx = _crm_index(contacts, aliases)
     in_team = key.isin(team_idx.index)
     in_internal_domain = _in_domains(people["domain"], domains) & ~in_team
     contact_account = key.map(contact_idx["account_id"]).astype("string")
@@ -127,10 +129,10 @@ def resolve_people(
     return conform(people, PEOPLE)
 
 
-def _crm_index(frame: pd.DataFrame) -> pd.DataFrame:
+def _crm_index(frame: pd.DataFrame, aliases: pd.DataFrame | None = None) -> pd.DataFrame:
     """CRM rows keyed by canonical address, first row per address."""
     cols = {"name", "title", "account_id", "crm_role"}
-    out = frame.assign(address=canonical_addresses(frame["address"]))
+    out = frame.assign(address=canonical_addresses(frame["address"], aliases))
     for col in cols - set(out.columns):
         out[col] = pd.NA
     return out[out["address"].notna()].drop_duplicates("address").set_index("address")
