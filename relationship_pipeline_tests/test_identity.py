@@ -108,9 +108,9 @@ def test_canonical_address_with_aliases(raw, expected):
     assert canon([raw], ALIASES) == [expected]
 
 
-def test_aliases_are_not_chained():
+def test_alias_chains_end_at_the_last_address():
     aliases = pd.DataFrame({"alias": ["a@x.com", "b@x.com"], "canonical": ["b@x.com", "c@x.com"]})
-    assert canon(["a@x.com", "b@x.com"], aliases) == ["b@x.com", "c@x.com"]
+    assert canon(["a@x.com", "b@x.com"], aliases) == ["c@x.com", "c@x.com"]
 
 
 def test_empty_or_unusable_aliases_change_nothing():
@@ -434,3 +434,14 @@ def test_a_crm_contact_filed_under_an_alias_claims_the_canonical_address():
     )
     # without the aliases she is only known by her domain
     assert resolve_people(seen, team, contacts, accounts).iloc[0]["resolved_by"] == "domain"
+
+
+def test_alias_chains_are_followed_and_cycles_do_not_swap_identities():
+    aliases = pd.DataFrame(
+        {
+            "alias": ["x@y.com", "me@oldco.com", "bob@beta.io", "robert@gmail.com"],
+            "canonical": ["me@oldco.com", "me@ourco.com", "robert@gmail.com", "bob@beta.io"],
+        }
+    )
+    got = canonical_addresses(pd.Series(["x@y.com", "me@oldco.com", "Bob@Beta.io", "robert@gmail.com"]), aliases)
+    assert got.tolist() == ["me@ourco.com", "me@ourco.com", "bob@beta.io", "bob@beta.io"]

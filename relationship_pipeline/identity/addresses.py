@@ -10,8 +10,8 @@ def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = Non
     plus-addressing, map aliases.
 
     ``aliases`` has columns alias, canonical (crm/aliases.csv); both sides are canonicalised the
-    same way first, so ``Bob+crm@X.com`` matches an alias written ``bob@x.com``. Aliases are applied
-    once (no chains). Phone numbers (no ``@``) pass through unchanged apart from surrounding
+    same way first, so ``Bob+crm@X.com`` matches an alias written ``bob@x.com``. Chains are
+    followed to their end; a cycle settles on its smallest address. Phone numbers (no ``@``) pass through unchanged apart from surrounding
     whitespace. Missing, empty and blank inputs become <NA>.
     """
     base = _canonical(addresses)
@@ -20,10 +20,26 @@ def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = Non
     alias_keys = _canonical(aliases["alias"])
     targets = _canonical(aliases["canonical"])
     usable = alias_keys.notna() & targets.notna()
-    mapping = pd.Series(targets[usable].to_numpy(), index=alias_keys[usable].to_numpy(), dtype="string")
-    mapping = mapping[~mapping.index.duplicated(keep="first")]
+    pairs: dict[str, str] = {}
+    for alias, target in zip(alias_keys[usable], targets[usable], strict=True):
+        if alias != target:
+            pairs.setdefault(alias, target)  # the first row for an alias wins
+    mapping = pd.Series(_follow_chains(pairs), dtype="string")
     mapped = base.map(mapping).astype("string")
     return mapped.fillna(base).astype("string")
+
+
+def _follow_chains(pairs: dict[str, str]) -> dict[str, str]:
+    """Each alias to its final address: chains (a→b, b→c) are followed to the end; a cycle
+    (a→b, b→a) becomes one person under the cycle's smallest address, never a swap."""
+    final: dict[str, str] = {}
+    for start in pairs:
+        path, node = [start], pairs[start]
+        while node in pairs and node not in path:
+            path.append(node)
+            node = pairs[node]
+        final[start] = min(path[path.index(node) :]) if node in path else node
+    return {alias: target for alias, target in final.items() if alias != target}
 
 
 def domain_of(addresses: pd.Series) -> pd.Series:
