@@ -205,3 +205,12 @@ def test_table_timestamps_read_like_email_dates():
 
     assert parse_utc_timestamp("Tue, 1 Jul 2025 09:00:00 PM -0500")[0] == datetime(2025, 7, 2, 2, 0, tzinfo=UTC)
     assert parse_utc_timestamp("1 Jul 2025 9:00 PM")[0] == datetime(2025, 7, 1, 21, 0, tzinfo=UTC)
+
+
+def test_a_utf16_export_with_a_byte_order_mark_is_read(tmp_path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    text = "call_id,started_at,duration_s,caller,callee,status\nc1,2025-07-01T09:00:00Z,60,a@ourco.com,b@acme.com,answered\n"
+    (calls / "log.csv").write_bytes(text.encode("utf-16"))
+    b = parse_calls(calls, tmp_path)
+    assert (b.counts["call.interactions"], b.counts["call.quarantined"]) == (1, 0)

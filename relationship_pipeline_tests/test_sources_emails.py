@@ -609,3 +609,12 @@ def test_a_complete_last_message_without_final_newline_is_kept(tmp_path):
     )
     b = parse_emails(emails, tmp_path)
     assert (b.counts["email.interactions"], b.counts["email.quarantined"]) == (1, 0)
+
+
+def test_a_utf16_email_export_with_a_byte_order_mark_is_read(tmp_path):
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    text = "message_id,sent_at,from,to,cc,subject\nm1,2025-07-01T09:00:00Z,a@ourco.com,b@acme.com,,hi\n"
+    (emails / "export.csv").write_bytes(text.encode("utf-16"))
+    b = parse_emails(emails, tmp_path)
+    assert (b.counts["email.interactions"], b.counts["email.quarantined"]) == (1, 0)

@@ -19,6 +19,7 @@ The email parser has its own, stricter header-level helpers in ``sources.email_h
 
 from __future__ import annotations
 
+import codecs
 import csv
 import email.utils
 import io
@@ -66,8 +67,22 @@ def read_head(path: Path, size: int = 400) -> bytes:
         return b""
 
 
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode_text(data: bytes, encoding: str = "utf-8-sig", fallback: str = "cp1252") -> str:
-    """``data`` decoded as ``encoding``, else as ``fallback`` with undecodable bytes replaced."""
+    """``data`` decoded as ``encoding``, else as ``fallback`` with undecodable bytes replaced.
+
+    A UTF-16/32 byte-order mark wins over both (spreadsheet exports often are UTF-16).
+    """
+    for bom, codec in _UNICODE_BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:

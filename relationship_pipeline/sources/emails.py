@@ -640,10 +640,11 @@ def _truncation(raw: bytes, ends_with_newline: bool) -> str | None:
 
 def _parse_csv(path: Path, source: str, acc: _Accumulator) -> None:
     data = _read_bytes(path)
-    if b"\x00" in data:
-        acc.quarantine(source, "file", "binary_file: NUL bytes in a CSV file (not text)", data)
+    text = decode_text(data)  # UTF-16/32 with a byte-order mark decodes here
+    if "\x00" in text:
+        hint = " (UTF-16 without a byte-order mark?)" if data[1::2].count(0) > len(data) // 4 else ""
+        acc.quarantine(source, "file", f"binary_file: NUL bytes in a CSV file (not text){hint}", data)
         return
-    text = decode_text(data)
     lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(lines)
     try:
