@@ -40,10 +40,23 @@ def read_interactions(data_dir: Path, crm: Crm, window_start: datetime, window_e
     return batch
 
 
+# When one person appears twice on an interaction (two spellings, an alias), the first role here wins.
+ROLE_PRECEDENCE = ("from", "organizer", "caller", "callee", "to", "cc", "bcc", "attendee")
+
+
 def canonical_participants(participants: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
-    """Participants with canonical addresses; a person on one interaction twice in the same role counts once."""
+    """Participants with canonical addresses; a person written two ways on one interaction is one
+    participant, in the most telling role (ROLE_PRECEDENCE), keeping a known response and name."""
     if participants.empty:
         return participants
     out = participants.assign(address=canonical_addresses(participants["address"], aliases))
-    out = out.drop_duplicates(["interaction_id", "address", "role"])
+    rank = out["role"].map({role: i for i, role in enumerate(ROLE_PRECEDENCE)}).fillna(len(ROLE_PRECEDENCE))
+    out = out.assign(_rank=rank, _answered=out["response"].notna()).sort_values(
+        ["interaction_id", "address", "_rank", "_answered"], ascending=[True, True, True, False], kind="stable"
+    )
+    group = out.groupby(["interaction_id", "address"], sort=False)
+    out = out.assign(
+        response=out["response"].fillna(group["response"].transform("first")),
+        name=out["name"].fillna(group["name"].transform("first")),
+    ).drop_duplicates(["interaction_id", "address"])
     return conform(out, PARTICIPANTS)
