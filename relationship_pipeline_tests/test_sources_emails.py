@@ -618,3 +618,10 @@ def test_a_utf16_email_export_with_a_byte_order_mark_is_read(tmp_path):
     (emails / "export.csv").write_bytes(text.encode("utf-16"))
     b = parse_emails(emails, tmp_path)
     assert (b.counts["email.interactions"], b.counts["email.quarantined"]) == (1, 0)
+
+
+def test_short_zone_offsets_are_hours():
+    from relationship_pipeline.sources.email_headers import parse_date
+
+    assert parse_date("Tue, 1 Jul 2025 09:00:00 +01")[0] == utc(2025, 7, 1, 8, 0)
+    assert parse_date("Tue, 1 Jul 2025 09:00:00 +05:30")[0] == utc(2025, 7, 1, 3, 30)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.errors
 import email.utils
 import functools
+import re
 from datetime import UTC, datetime, timedelta
 from email import policy
 from itertools import groupby
@@ -20,6 +21,7 @@ from relationship_pipeline.sources.common import decode_text
 # messages) fall before the lower bound; the upper bound keeps datetime64[ns] safe.
 MIN_PLAUSIBLE_UTC = datetime(1980, 1, 2, tzinfo=UTC)
 MAX_PLAUSIBLE_UTC = datetime(2100, 1, 1, tzinfo=UTC)
+_SHORT_OFFSET = re.compile(r"^([+-])(\d{1,2})(?::(\d{2}))?$")
 # Real zone offsets lie within UTC-12 .. UTC+14.
 MAX_OFFSET_S = 14 * 3600
 
@@ -159,6 +161,10 @@ def _parse_rfc_date(text: str) -> datetime | None:
             pm = low.endswith("pm")
             tok = tok[:-2]
         zone = EXTRA_ZONES.get(tok.upper())
+        short = _SHORT_OFFSET.match(tok)  # "+01" or "+05:30": hours, not minutes
+        if short:
+            sign, hours, minutes = short.groups()
+            zone = f"{sign}{int(hours):02d}{minutes or '00'}"
         kept.append(zone if zone else tok)
     cleaned = " ".join(kept)
     fields = email.utils.parsedate_tz(cleaned)
