@@ -625,3 +625,4 @@ def test_short_zone_offsets_are_hours():
 
     assert parse_date("Tue, 1 Jul 2025 09:00:00 +01")[0] == utc(2025, 7, 1, 8, 0)
     assert parse_date("Tue, 1 Jul 2025 09:00:00 +05:30")[0] == utc(2025, 7, 1, 3, 30)
+    assert parse_date("Tue, 1 Jul 2025 09:00:00.123 +0000")[0] == utc(2025, 7, 1, 9, 0)

@@ -21,6 +21,7 @@ from relationship_pipeline.sources.common import decode_text
 # messages) fall before the lower bound; the upper bound keeps datetime64[ns] safe.
 MIN_PLAUSIBLE_UTC = datetime(1980, 1, 2, tzinfo=UTC)
 MAX_PLAUSIBLE_UTC = datetime(2100, 1, 1, tzinfo=UTC)
+_FRACTIONAL_SECONDS = re.compile(r"^(\d{1,2}:\d{2}:\d{2})\.\d+$")
 _SHORT_OFFSET = re.compile(r"^([+-])(\d{1,2})(?::(\d{2}))?$")
 # Real zone offsets lie within UTC-12 .. UTC+14.
 MAX_OFFSET_S = 14 * 3600
@@ -160,6 +161,7 @@ def _parse_rfc_date(text: str) -> datetime | None:
         if ":" in low and (low.endswith("am") or low.endswith("pm")) and low[:-2].replace(":", "").isdigit():
             pm = low.endswith("pm")
             tok = tok[:-2]
+        tok = _FRACTIONAL_SECONDS.sub(r"\1", tok)  # 09:00:00.123 -> 09:00:00
         zone = EXTRA_ZONES.get(tok.upper())
         short = _SHORT_OFFSET.match(tok)  # "+01" or "+05:30": hours, not minutes
         if short:
