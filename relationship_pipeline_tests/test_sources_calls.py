@@ -214,3 +214,9 @@ def test_a_utf16_export_with_a_byte_order_mark_is_read(tmp_path):
     (calls / "log.csv").write_bytes(text.encode("utf-16"))
     b = parse_calls(calls, tmp_path)
     assert (b.counts["call.interactions"], b.counts["call.quarantined"]) == (1, 0)
+
+
+def test_a_duration_over_a_day_is_rejected():
+    with pytest.raises(ValueError, match="longer than 24 hours"):
+        parse_duration_s("1e300")
+    assert parse_duration_s("86400") == 86400.0

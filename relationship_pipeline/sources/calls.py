@@ -94,10 +94,14 @@ def call_id_hash(call_id: str) -> str:
     return "cl_" + hashlib.sha1(call_id.encode("utf-8")).hexdigest()[:20]
 
 
+MAX_CALL_S = 24 * 3600.0  # a longer "call" is a unit mistake (ms for s) or a corrupt cell
+
+
 def parse_duration_s(text: object) -> float:
     """Seconds from ``"75"``, ``"75.5"``, ``"1:15"`` (mm:ss) or ``"0:01:15"`` (hh:mm:ss).
 
-    Empty → NaN. Raises ``ValueError`` for anything else, negative or non-finite values.
+    Empty → NaN. Raises ``ValueError`` for anything else, negative or non-finite values, and
+    durations over a day.
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return math.nan
@@ -115,6 +119,8 @@ def parse_duration_s(text: object) -> float:
     value = float(s)  # ValueError for text
     if not math.isfinite(value) or value < 0:
         raise ValueError("negative or not finite")
+    if value > MAX_CALL_S:
+        raise ValueError(f"longer than {MAX_CALL_S // 3600:.0f} hours")
     return value
 
 
