@@ -86,3 +86,14 @@ def test_people_rows_take_each_days_own_display_name():
         "2025-01-03 zz@acme.example": "Amy",
         "2025-01-03 tom@old.example": "Tom Kim",
     }
+
+
+def test_names_known_by_a_day_fill_in_where_the_crm_has_none():
+    from relationship_pipeline.assets.accounts import named_as_of
+
+    resolved = pd.DataFrame({"address": ["tom@old.example", "tom@new.example"], "name": ["Tom Kim", pd.NA]})
+    seen = pd.DataFrame(
+        {"as_of": ["2025-03-01", "2025-03-02"], "address": ["tom@new.example"] * 2, "name": ["T. Kim", "Tom Kim"]}
+    )
+    assert named_as_of(resolved, seen)["name"].tolist() == ["Tom Kim", "Tom Kim"]  # the latest name seen
+    assert named_as_of(resolved, seen.iloc[0:0])["name"].isna().tolist() == [False, True]

@@ -60,6 +60,12 @@ def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: 
     return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
 
 
+def named_as_of(resolved: pd.DataFrame, seen: pd.DataFrame) -> pd.DataFrame:
+    """``resolved`` people (CRM names only) with the display names in ``seen`` filled in, latest first."""
+    names = seen.dropna(subset=["name"]).drop_duplicates("address", keep="last").set_index("address")["name"]
+    return resolved.assign(name=resolved["name"].fillna(resolved["address"].map(names)))
+
+
 def seen_by(seen: pd.DataFrame, day, config: ScoringConfig) -> pd.DataFrame:
     """The rows of ``seen`` within the engagement horizon ending on ``day``."""
     lo = (day - timedelta(days=config.engagement_horizon_days)).isoformat()
@@ -137,6 +143,16 @@ def alerts(
     config = scoring.config()
     days = partition_days(context)
     seen = people_seen(warehouse.warehouse(), days, people, config)
+    # identity does not change within a run; only the display names known by each day do
+    resolved = identities(
+        pair_strength,
+        seen.assign(name=pd.NA),
+        crm_team,
+        crm_contacts,
+        crm_accounts,
+        input_folder.internal_domains,
+        crm_aliases,
+    )
     history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
     history = warehouse.warehouse().read("account_scores", start=history_start, end=days[-1].isoformat())
     scores_by_day = rows_by_day(account_scores)
@@ -147,15 +163,7 @@ def alerts(
         earlier = history[history["as_of"] < key]
         snapshot = snaps_by_day.get(key, pair_strength.iloc[0:0])
         # names as known on that day: an alert must not appear before its evidence does
-        who = identities(
-            snapshot,
-            seen_by(seen, day, config),
-            crm_team,
-            crm_contacts,
-            crm_accounts,
-            input_folder.internal_domains,
-            crm_aliases,
-        )
+        who = named_as_of(resolved, seen_by(seen, day, config))
         frames.append(
             account_alerts(
                 day,
