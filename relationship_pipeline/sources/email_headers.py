@@ -58,6 +58,9 @@ EXTRA_ZONES = {
 }
 
 _DIGITS = frozenset("0123456789")
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")  # undecodable bytes kept as surrogate escapes
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls and DEL, not tab/CR/LF
 _POLICY = policy.default
 
 
@@ -77,13 +80,11 @@ def clean_text(value: object) -> str:
         text = decode_text(value, "utf-8")
     else:
         text = str(value)
-        if any("\udc80" <= ch <= "\udcff" for ch in text):
+        if _ESCAPED_BYTES.search(text):
             text = decode_text(text.encode("utf-8", "surrogateescape"), "utf-8")
-        elif any("\ud800" <= ch <= "\udfff" for ch in text):
+        elif _SURROGATES.search(text):
             text = text.encode("utf-8", "replace").decode("utf-8")
-    if any(ch < " " and ch not in "\t\r\n" for ch in text) or "\x7f" in text:
-        text = "".join(ch for ch in text if (ch >= " " and ch != "\x7f") or ch in "\t\r\n")
-    return text
+    return _CONTROLS.sub("", text)
 
 
 def unfold(value: str) -> str:
