@@ -228,6 +228,17 @@ def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in schema.items()})
 
 
+def frame_from_records(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
+    """A frame of the schema from dict rows; keys a row lacks become missing values."""
+    if not rows:
+        return empty_frame(schema)
+    df = pd.DataFrame.from_records(rows)
+    for col in schema:
+        if col not in df.columns:
+            df[col] = None
+    return conform(df, schema)
+
+
 def conform(df: pd.DataFrame, schema: dict[str, str], *, extra: dict[str, str] | None = None) -> pd.DataFrame:
     """Return ``df`` with the schema's columns in order and cast to their dtypes.
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE, conform, empty_frame
+from relationship_pipeline.schemas import (
+    INTERACTIONS,
+    PARTICIPANTS,
+    QUARANTINE,
+    conform,
+    empty_frame,
+    frame_from_records,
+)
 
 EXCERPT_CHARS = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -38,9 +45,9 @@ class ParsedBatch:
     ) -> ParsedBatch:
         """Build a batch from plain dict rows (keys as in the schemas; missing optional keys -> NA)."""
         return cls(
-            interactions=_frame(interactions, INTERACTIONS),
-            participants=_frame(participants, PARTICIPANTS),
-            quarantine=_frame(quarantine, QUARANTINE),
+            interactions=frame_from_records(interactions, INTERACTIONS),
+            participants=frame_from_records(participants, PARTICIPANTS),
+            quarantine=frame_from_records(quarantine, QUARANTINE),
             counts=Counter(counts or {}),
         )
 
@@ -77,16 +84,6 @@ def quarantine_row(source: str, location: str, channel: str, reason: str, raw: o
         "raw_excerpt": excerpt,
         "occurred_at": occurred_at,
     }
-
-
-def _frame(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
-    if not rows:
-        return empty_frame(schema)
-    df = pd.DataFrame.from_records(rows)
-    for col in schema:
-        if col not in df.columns:
-            df[col] = 0 if schema[col] == "int64" else None
-    return conform(df, schema)
 
 
 def _stack(frames: list[pd.DataFrame], schema: dict[str, str]) -> pd.DataFrame:

@@ -37,8 +37,8 @@ from relationship_pipeline.schemas import (
     CRM_SERVICES,
     CRM_TEAM,
     QUARANTINE,
-    conform,
     empty_frame,
+    frame_from_records,
 )
 from relationship_pipeline.sources.batch import quarantine_row
 from relationship_pipeline.sources.common import (
@@ -163,11 +163,11 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
             first_seen[key] = rec.location
             kept.append(row)
             crm.counts[f"crm.{name}.kept"] += 1
-        frame = _frame(kept, schema)
+        frame = frame_from_records(kept, schema)
         setattr(crm, name, frame)
         if name == "accounts":
             known_accounts = set(frame["account_id"].dropna())
-    crm.quarantine = _frame(quarantined, QUARANTINE)
+    crm.quarantine = frame_from_records(quarantined, QUARANTINE)
     return crm
 
 
@@ -282,16 +282,6 @@ def normalise_role(text: str) -> str | None:
     """``"Decision Maker"`` / ``"Economic-Buyer"`` → ``decision_maker`` / ``economic_buyer``."""
     role = re.sub(r"[^0-9a-z]+", "_", str(text or "").strip().lower()).strip("_")
     return role or None
-
-
-def _frame(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
-    if not rows:
-        return empty_frame(schema)
-    df = pd.DataFrame.from_records(rows)
-    for col in schema:
-        if col not in df.columns:
-            df[col] = None
-    return conform(df, schema)
 
 
 # --------------------------------------------------------------------------------------------
