@@ -196,19 +196,7 @@ def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path
         "From: alice.nguyen@ourco.example\nTo: someone.new@acmerobotics.example\nSubject: late\n\nhello\n"
     )
     mid = START + timedelta(days=1)
-    ingest_to_touches = [
-        "crm_accounts",
-        "crm_contacts",
-        "crm_team",
-        "crm_arr",
-        "crm_aliases",
-        "crm_services",
-        "interactions",
-        "participants",
-        "quarantine",
-        "people",
-        "pair_touches",
-    ]
+    ingest_to_touches = dg.AssetSelection.assets("pair_touches").upstream().required_multi_asset_neighbors()
     assert run(folder, url, mid, mid, selection=ingest_to_touches).success
     # the rewritten touches made the checkpoint at `last` stale: it is gone
     assert wh.latest_partition_before("pair_strength_state", "2099-01-01") in (None, START.isoformat())
