@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -37,9 +37,14 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
     )
     lines += [f"  {a.kind:<18} {a.account_id:<10} {a.detail}" for a in alerts.head(8).itertuples()]
 
-    corr = warehouse.read("score_nrr_correlation", [day])
+    month_end = warehouse.latest_partition_before("score_nrr_correlation", _next_day(day))
+    corr = (
+        warehouse.read("score_nrr_correlation", [month_end])
+        if month_end
+        else warehouse.read("score_nrr_correlation", [])
+    )
     corr = corr[corr["segment"] == "all"]
-    lines.append("Score vs NRR over the following 12 months (Spearman):")
+    lines.append(f"Score vs NRR over the following 12 months (Spearman, scores at {month_end or 'no month end yet'}):")
     if corr.empty:
         lines.append("  (not computed)")
     for r in corr.itertuples():
@@ -56,6 +61,10 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
             f"Quarantined input records: {len(quarantine)} — " + ", ".join(f"{k} {v}" for k, v in codes.items())
         )
     return "\n".join(lines)
+
+
+def _next_day(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 
 def _score_line(r) -> str:

@@ -209,6 +209,8 @@ TABLES: dict[str, dict[str, str]] = {
     "pair_strength": PAIR_STRENGTH,
     # Internal: the full pair state (faded pairs included) at the end of recent runs.
     "pair_strength_state": PAIR_STRENGTH,
+    # The published pairs on the newest day pair_strength was materialised for.
+    "pair_strength_latest": PAIR_STRENGTH,
     "account_scores": ACCOUNT_SCORES,
     "alerts": ALERTS,
     "account_trends": ACCOUNT_TRENDS,

@@ -4,9 +4,11 @@ from datetime import date
 
 import pandas as pd
 
-from relationship_pipeline.assets.accounts import identities, people_seen, seen_by
+from relationship_pipeline.assets.accounts import identities, people_seen
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.schemas import PAIR_STRENGTH, TABLES, conform, empty_frame
+from relationship_pipeline.scoring.alert_days import name_spans
+from relationship_pipeline.scoring.day_spans import DayAxis
 from relationship_pipeline.warehouse import Warehouse
 
 TEAM = pd.DataFrame({"address": ["ann@us.example"], "name": ["Ann"], "title": ["AE"], "team": [None], "phone": [None]})
@@ -53,8 +55,8 @@ def test_a_display_name_seen_months_ago_is_still_known(sqlite_url):
     seen = people_seen(wh, [date(2025, 6, 1)], today_people, ScoringConfig())
     assert seen.to_dict("records") == [{"as_of": "2025-03-01", "address": "tom@new.example", "name": "Tom Kim"}]
     # known from the day it was seen, not before (no back-dated alerts within a range run)
-    assert seen_by(seen, date(2025, 2, 28), ScoringConfig()).empty
-    assert len(seen_by(seen, date(2025, 3, 1), ScoringConfig())) == 1
+    spans = name_spans(pd.DataFrame({"address": [], "name": []}), seen, DayAxis(date(2025, 2, 28), 2), ScoringConfig())
+    assert spans[["address", "name", "start", "end"]].values.tolist() == [["tom@new.example", "Tom Kim", 1, 2]]
     who = identities(empty_frame(PAIR_STRENGTH), seen, TEAM, CONTACTS, ACCOUNTS, None).set_index("address")
     assert who.loc["tom@new.example", ["name", "account_id"]].tolist() == ["Tom Kim", "A2"]
 
@@ -89,11 +91,20 @@ def test_people_rows_take_each_days_own_display_name():
 
 
 def test_names_known_by_a_day_fill_in_where_the_crm_has_none():
-    from relationship_pipeline.assets.accounts import named_as_of
-
     resolved = pd.DataFrame({"address": ["tom@old.example", "tom@new.example"], "name": ["Tom Kim", pd.NA]})
     seen = pd.DataFrame(
-        {"as_of": ["2025-03-01", "2025-03-02"], "address": ["tom@new.example"] * 2, "name": ["T. Kim", "Tom Kim"]}
+        {
+            "as_of": ["2025-03-01", "2025-03-02", "2025-03-02"],
+            "address": ["tom@new.example"] * 2 + ["tom@old.example"],
+            "name": ["T. Kim", "Tom Kim", "Tommy"],
+        }
     )
-    assert named_as_of(resolved, seen)["name"].tolist() == ["Tom Kim", "Tom Kim"]  # the latest name seen
-    assert named_as_of(resolved, seen.iloc[0:0])["name"].isna().tolist() == [False, True]
+    axis = DayAxis(date(2025, 3, 1), 400)
+    spans = name_spans(resolved, seen, axis, ScoringConfig())
+    # the CRM name holds every day; a seen name from its day until the next name or the horizon
+    assert spans[["address", "name", "start", "end"]].values.tolist() == [
+        ["tom@old.example", "Tom Kim", 0, 400],
+        ["tom@new.example", "T. Kim", 0, 1],
+        ["tom@new.example", "Tom Kim", 1, 366],
+    ]
+    assert name_spans(resolved, seen.iloc[0:0], axis, ScoringConfig())["address"].tolist() == ["tom@old.example"]

@@ -192,6 +192,7 @@ RAW: dict[str, dict[str, list]] = {
     "crm_services": {"account_id": ["acme", "acme", "globex"], "service": ["support", "training", "support"]},
 }
 RAW["pair_strength_state"] = RAW["pair_strength"]  # same contract, faded pairs included
+RAW["pair_strength_latest"] = RAW["pair_strength"]
 
 
 def frame(table: str, **changes) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from relationship_pipeline.assets import all_assets
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.io_manager import WarehouseIOManager
+from relationship_pipeline.pair_store import pair_strength_as_of
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
 from relationship_pipeline.sources.crm import load_crm
@@ -71,6 +72,11 @@ def full_recompute(wh: Warehouse, day: date) -> pd.DataFrame:
     return published_pairs(state, CONFIG, always=wh.read("crm_contacts")["address"])
 
 
+def stored_as_of(wh: Warehouse, day: date) -> pd.DataFrame:
+    """The published pairs of ``day`` as the warehouse gives them: checkpoint + change rows."""
+    return pair_strength_as_of(wh, day, CONFIG, always=wh.read("crm_contacts")["address"])
+
+
 def table_counts(url: str) -> dict:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -122,12 +128,22 @@ def test_range_run_rerun_and_incremental_day(demo_dir, tmp_path):
     nxt = last + timedelta(days=1)
     assert run(demo_dir, url, nxt, nxt).success
     wh = Warehouse(url)
-    incremental = wh.read("pair_strength", [nxt.isoformat()])
+    incremental = stored_as_of(wh, nxt)
     # (re-running the middle day invalidated the newer checkpoint: this run replays from there)
     full = full_recompute(wh, nxt)
     assert len(incremental) == len(full) > 0
     pd.testing.assert_frame_equal(incremental.drop(columns="strength"), full.drop(columns="strength"))
     assert incremental["strength"].to_numpy() == pytest.approx(full["strength"].to_numpy(), rel=1e-9)
+    # the newest day's published pairs are also a table of their own
+    latest = wh.read("pair_strength_latest").sort_values(["internal_address", "external_address"], ignore_index=True)
+    pd.testing.assert_frame_equal(latest, incremental)
+    # the day's partition holds exactly the pairs touched that day, each in its end-of-day state
+    changed = wh.read("pair_strength", [nxt.isoformat()])
+    touched = wh.read("pair_touches", [nxt.isoformat()])[["internal_address", "external_address"]].drop_duplicates()
+    assert len(changed) == len(touched) > 0
+    state = update_pair_strength(None, wh.read("pair_touches", end=nxt.isoformat()), nxt, CONFIG)
+    expected = state.merge(touched, on=["internal_address", "external_address"])
+    pd.testing.assert_frame_equal(changed.drop(columns="strength"), expected.drop(columns="strength"))
 
 
 def test_a_frame_that_breaks_its_suite_fails_the_check_not_the_process(demo_dir, tmp_path):
@@ -177,7 +193,7 @@ def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silenc
     assert run(demo_dir, url, day2, day3).success
     wh = Warehouse(url)
     full = full_recompute(wh, day3)
-    stored = wh.read("pair_strength", [day3.isoformat()])
+    stored = stored_as_of(wh, day3)
     pd.testing.assert_frame_equal(stored.drop(columns="strength"), full.drop(columns="strength"))
 
 
@@ -203,7 +219,7 @@ def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path
 
     nxt = last + timedelta(days=1)
     assert run(folder, url, nxt, nxt).success
-    stored = wh.read("pair_strength", [nxt.isoformat()])
+    stored = stored_as_of(wh, nxt)
     assert "someone.new@acmerobotics.example" in set(stored["external_address"])
     full = full_recompute(wh, nxt)
     pd.testing.assert_frame_equal(stored.drop(columns="strength"), full.drop(columns="strength"))

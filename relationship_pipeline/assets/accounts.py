@@ -5,22 +5,18 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from relationship_pipeline.assets.common import (
-    daily_asset,
-    frame_metadata,
-    partition_days,
-    rows_by_day,
-    stack_days,
-    suite_check_result,
-)
+from relationship_pipeline.assets.common import daily_asset, frame_metadata, partition_days, suite_check_result
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
+from relationship_pipeline.pair_store import pair_rows_for_run
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
-from relationship_pipeline.scoring.account_scores import account_scores as score_accounts
-from relationship_pipeline.scoring.alerts import account_alerts
+from relationship_pipeline.scoring.account_days import account_scores_over_days
+from relationship_pipeline.scoring.alert_days import alerts_over_days
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
-from relationship_pipeline.scoring.trends import WINDOWS_DAYS
-from relationship_pipeline.scoring.trends import account_trends as account_trend_rows
+from relationship_pipeline.scoring.day_spans import DayAxis
+from relationship_pipeline.scoring.pair_spans import PairSpans
+from relationship_pipeline.scoring.trends import WINDOWS_DAYS, account_trends_over_days
 from relationship_pipeline.warehouse import Warehouse
 
 GROUP = "accounts"
@@ -60,18 +56,6 @@ def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: 
     return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
 
 
-def named_as_of(resolved: pd.DataFrame, seen: pd.DataFrame) -> pd.DataFrame:
-    """``resolved`` people (CRM names only) with the display names in ``seen`` filled in, latest first."""
-    names = seen.dropna(subset=["name"]).drop_duplicates("address", keep="last").set_index("address")["name"]
-    return resolved.assign(name=resolved["name"].fillna(resolved["address"].map(names)))
-
-
-def seen_by(seen: pd.DataFrame, day, config: ScoringConfig) -> pd.DataFrame:
-    """The rows of ``seen`` within the engagement horizon ending on ``day``."""
-    lo = (day - timedelta(days=config.engagement_horizon_days)).isoformat()
-    return seen[(seen["as_of"] > lo) & (seen["as_of"] <= day.isoformat())]
-
-
 @daily_asset(GROUP)
 def account_scores(
     context: dg.AssetExecutionContext,
@@ -88,26 +72,29 @@ def account_scores(
 ):
     """Relationship Depth Score (seed 000) with each component, engagement score (seed 004), multi-threading and services depth per account.
 
-    Grain: one row per CRM account per day.
+    Grain: one row per CRM account per day. Every day of a run in one vectorised pass over the
+    pair state before the run and the run's pair changes.
     """
     config = scoring.config()
     days = partition_days(context)
-    seen = people_seen(warehouse.warehouse(), days, people, config)
-    who = identities(
-        pair_strength, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
+    wh = warehouse.warehouse()
+    rows = pair_rows_for_run(wh, days, pair_strength, config)
+    seen = people_seen(wh, days, people, config)
+    who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
+    horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
+    touches = wh.read("pair_touches", start=horizon_start, end=days[-1].isoformat())
+    df = account_scores_over_days(
+        DayAxis.of(days),
+        rows,
+        who,
+        crm_accounts,
+        crm_contacts,
+        touches,
+        crm_services,
+        config,
+        always=canonical_addresses(crm_contacts["address"], crm_aliases),
     )
-    horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
-    touches = warehouse.warehouse().read("pair_touches", start=horizon_start, end=days[-1].isoformat())
-    snapshots = rows_by_day(pair_strength)
-    frames = []
-    for day in days:
-        window = touches[
-            (touches["as_of"] > (day - timedelta(days=config.engagement_horizon_days)).isoformat())
-            & (touches["as_of"] <= day.isoformat())
-        ]
-        snap = snapshots.get(day.isoformat(), pair_strength.iloc[0:0])
-        frames.append(score_accounts(day, snap, who, crm_accounts, crm_contacts, window, crm_services, config))
-    df, last = stack_days(frames)
+    last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(
@@ -138,44 +125,26 @@ def alerts(
 ):
     """Accounts that need attention: key contact gone cold, single-threaded, engagement drop, champion moved.
 
-    Grain: one row per alert (account × kind × address) per day it is active.
+    Grain: one row per alert (account × kind × address) per day it is active. Names are as known
+    on each day, so an alert never appears before its evidence does.
     """
     config = scoring.config()
     days = partition_days(context)
-    seen = people_seen(warehouse.warehouse(), days, people, config)
+    wh = warehouse.warehouse()
+    rows = pair_rows_for_run(wh, days, pair_strength, config)
+    seen = people_seen(wh, days, people, config)
     # identity does not change within a run; only the display names known by each day do
     resolved = identities(
-        pair_strength,
-        seen.assign(name=pd.NA),
-        crm_team,
-        crm_contacts,
-        crm_accounts,
-        input_folder.internal_domains,
-        crm_aliases,
+        rows, seen.assign(name=pd.NA), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
     )
     history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
-    history = warehouse.warehouse().read("account_scores", start=history_start, end=days[-1].isoformat())
-    scores_by_day = rows_by_day(account_scores)
-    snaps_by_day = rows_by_day(pair_strength)
-    frames = []
-    for day in days:
-        key = day.isoformat()
-        earlier = history[history["as_of"] < key]
-        snapshot = snaps_by_day.get(key, pair_strength.iloc[0:0])
-        # names as known on that day: an alert must not appear before its evidence does
-        who = named_as_of(resolved, seen_by(seen, day, config))
-        frames.append(
-            account_alerts(
-                day,
-                scores_by_day.get(key, account_scores.iloc[0:0]),
-                snapshot,
-                who,
-                crm_contacts,
-                earlier,
-                config,
-            )
-        )
-    df, last = stack_days(frames)
+    history = wh.read("account_scores", start=history_start, end=days[-1].isoformat())
+    history = pd.concat([history[history["as_of"] < days[0].isoformat()], account_scores], ignore_index=True)
+    spans = PairSpans.build(
+        rows, DayAxis.of(days), config, always=canonical_addresses(crm_contacts["address"], crm_aliases)
+    )
+    df = alerts_over_days(spans, account_scores, resolved, seen, crm_contacts, history, config)
+    last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(last, by_kind_last_day=dg.MetadataValue.json(last["kind"].value_counts().to_dict())),
@@ -197,12 +166,9 @@ def account_trends(
     config = scoring.config()
     days = partition_days(context)
     start = (days[0] - timedelta(days=max(WINDOWS_DAYS))).isoformat()
-    history = warehouse.warehouse().read("account_scores", start=start, end=days[-1].isoformat())
-    by_day = rows_by_day(account_scores)
-    frames = [
-        account_trend_rows(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), history, config) for day in days
-    ]
-    df, last = stack_days(frames)
+    history = warehouse.warehouse().read("account_scores", start=start, end=(days[0] - timedelta(days=1)).isoformat())
+    df = account_trends_over_days(account_scores, pd.concat([history, account_scores], ignore_index=True), config)
+    last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
         metadata=frame_metadata(

@@ -47,16 +47,6 @@ def daily_asset(group: str, *, blocking: bool = True):
     return decorate
 
 
-def rows_by_day(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """``as_of`` -> that day's rows; a missing day means no rows (use ``df.iloc[0:0]``)."""
-    return dict(tuple(df.groupby("as_of"))) if len(df) else {}
-
-
-def stack_days(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every day's rows in one frame, and the last day's (a run always covers at least one day)."""
-    return pd.concat(frames, ignore_index=True), frames[-1]
-
-
 def partition_days(context: dg.AssetExecutionContext) -> list[date]:
     """Every day this run materialises: one partition, or a range in a single-run backfill."""
     return [date.fromisoformat(k) for k in context.partition_keys]

@@ -1,5 +1,7 @@
 """Indicators group: NRR from monthly ARR and whether the scores predict it."""
 
+from datetime import timedelta
+
 import dagster as dg
 import pandas as pd
 
@@ -8,13 +10,12 @@ from relationship_pipeline.assets.common import (
     daily_asset,
     frame_metadata,
     partition_days,
-    rows_by_day,
-    stack_days,
     suite_check_result,
     suite_check_spec,
     table_metadata,
 )
 from relationship_pipeline.resources import ScoringSettings
+from relationship_pipeline.schemas import TABLES, empty_frame
 from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
 from relationship_pipeline.scoring.nrr import account_nrr as compute_account_nrr
 from relationship_pipeline.scoring.nrr import portfolio_nrr
@@ -59,20 +60,23 @@ def score_nrr_correlation(
     account_nrr: pd.DataFrame,
     crm_accounts: pd.DataFrame,
 ):
-    """Spearman correlation (n, p-value, bootstrap interval) of each score on the day with NRR over the following 12 months.
+    """Spearman correlation (n, p-value, bootstrap interval) of each score at a month end with NRR over the following 12 months.
 
-    Grain: one row per day × segment ("all" and each CRM segment) × score.
+    Grain: one row per month-end day × segment ("all" and each CRM segment) × score. ARR is
+    monthly, so the statistics run at the data's grain: other days' partitions are empty.
     """
     config = scoring.config()
-    by_day = rows_by_day(account_scores)
+    month_ends = [day for day in partition_days(context) if (day + timedelta(days=1)).day == 1]
+    by_day = {key: rows for key, rows in account_scores.groupby("as_of")} if len(account_scores) else {}
     frames = [
         correlate(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), account_nrr, crm_accounts, config)
-        for day in partition_days(context)
+        for day in month_ends  # at most a dozen a year
     ]
-    df, last = stack_days(frames)
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(TABLES["score_nrr_correlation"])
+    last = frames[-1] if frames else df
     return dg.MaterializeResult(
         value=df,
-        metadata=frame_metadata(last),
+        metadata=frame_metadata(last, month_ends=len(month_ends)),
         check_results=[suite_check_result("score_nrr_correlation", df, config)],
     )
 

@@ -1,6 +1,6 @@
 """Strength group: weighted touches and the decayed per-pair strength snapshot."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
@@ -10,19 +10,16 @@ from relationship_pipeline.assets.common import (
     frame_metadata,
     partition_bounds,
     partition_days,
-    rows_by_day,
-    stack_days,
     suite_check_result,
 )
-from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.addresses import canonical_addresses
+from relationship_pipeline.pair_store import CHANGES_TABLE, LATEST_TABLE, STATE_TABLE, starting_state
 from relationship_pipeline.resources import ScoringSettings, WarehouseResource
+from relationship_pipeline.scoring.pair_state import pair_changes, state_on
 from relationship_pipeline.scoring.pair_strength import pair_touches as build_pair_touches
-from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
-from relationship_pipeline.warehouse import Warehouse
+from relationship_pipeline.scoring.pair_strength import published_pairs
 
 GROUP = "strength"
-STATE_TABLE = "pair_strength_state"
 
 
 @daily_asset(GROUP)
@@ -59,85 +56,43 @@ def pair_strength(
     crm_contacts: pd.DataFrame,
     crm_aliases: pd.DataFrame,
 ):
-    """Decayed relationship strength of every internal × external pair at the end of the day, with score, band, tenure and reciprocity.
+    """Decayed relationship strength of each internal × external pair, with score, band, tenure and reciprocity, on the days it changed.
 
-    Grain: one row per internal × external pair per day, for pairs whose score is at least
-    ``min_published_score``. Updated incrementally from the newest full-state checkpoint
-    (cost grows with new touches, not with history).
+    Grain: one row per pair per day it had touches: its state at the end of that day. Between
+    changes a pair's strength only decays, so any day's state is exact from these rows
+    (``relationship_pipeline.pair_store.pair_strength_as_of``); ``pair_strength_latest`` holds
+    the published pairs on the newest day. Computed in one vectorised pass over the run's days
+    from the state before them (cost grows with new touches, not with history).
     """
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    state, mode = starting_state(wh, days[0], partition_bounds()[0], config)
-    contacts = canonical_addresses(crm_contacts["address"], crm_aliases)
-    context.log.info(f"pair_strength: starting from {mode}")
-    by_day = rows_by_day(pair_touches)
-    published = []
-    for day in days:
-        state = update_pair_strength(state, by_day.get(day.isoformat(), pair_touches.iloc[0:0]), day, config)
-        published.append(published_pairs(state, config, always=contacts))
-    wh.write_checkpoint(STATE_TABLE, state, invalidate_from=days[0].isoformat(), keep=config.state_checkpoints)
-    df, last = stack_days(published)
+    start = starting_state(wh, days[0], partition_bounds()[0], config)
+    context.log.info(f"pair_strength: starting from {start.mode}")
+    changes = pair_changes(start.state, pair_touches, config)
+    rows = pd.concat([f for f in (start.state, changes) if f is not None and len(f)], ignore_index=True)
+    end_state = state_on(rows, days[-1], config) if len(rows) else changes.iloc[0:0]
+    checkpoints = [end_state]
+    if start.state is not None and not start.stored:  # downstream reads the state before the run
+        checkpoints.append(state_on(start.state, days[0] - timedelta(days=1), config))
+    wh.write_checkpoint(
+        STATE_TABLE, pd.concat(checkpoints), invalidate_from=days[0].isoformat(), keep=config.state_checkpoints
+    )
+    last = published_pairs(end_state, config, always=canonical_addresses(crm_contacts["address"], crm_aliases))
+    written = wh.written_partitions(CHANGES_TABLE)
+    if not written or days[-1].isoformat() >= max(written):
+        wh.write(LATEST_TABLE, last)
     return dg.MaterializeResult(
-        value=df,
+        value=changes,
         metadata=frame_metadata(
             last.sort_values("strength", ascending=False),
-            start_state=mode,
-            pairs_last_day=len(last),
-            pairs_in_state=len(state),
+            start_state=start.mode,
+            changed_pairs=len(changes),
+            pairs_published_last_day=len(last),
+            pairs_in_state=len(end_state),
             band_counts_last_day=dg.MetadataValue.json(
                 {str(k): int(v) for k, v in last["band"].value_counts().sort_index().items()}
             ),
         ),
-        check_results=[suite_check_result("pair_strength", df, config)],
+        check_results=[suite_check_result("pair_strength", changes, config)],
     )
-
-
-class MissingHistoryError(RuntimeError):
-    """Pair strength for a day needs every earlier day's touches; some were never written."""
-
-
-def starting_state(
-    warehouse: Warehouse, first_day: date, first_partition: date, config: ScoringConfig
-) -> tuple[pd.DataFrame | None, str]:
-    """The full pair state at the end of the day before ``first_day``.
-
-    The newest checkpoint before ``first_day`` plus the touches after it; with none, every
-    earlier touch is replayed (a full recompute). Every day replayed must have had its
-    ``pair_touches`` written (empty days included): a day never materialised would silently
-    count as a day without interactions, so it is an error naming the days to run first.
-    """
-    yesterday = first_day - timedelta(days=1)
-    checkpoint_day = warehouse.latest_partition_before(STATE_TABLE, first_day.isoformat())
-    replay_from = _next_day(checkpoint_day) if checkpoint_day is not None else first_partition.isoformat()
-    _require_touches(warehouse, replay_from, yesterday.isoformat())
-    if checkpoint_day is not None:
-        state = warehouse.read(STATE_TABLE, [checkpoint_day])
-        if checkpoint_day == yesterday.isoformat():
-            return state, f"checkpoint {checkpoint_day}"
-        gap = warehouse.read("pair_touches", start=_next_day(checkpoint_day), end=yesterday.isoformat())
-        mode = f"checkpoint {checkpoint_day} + {len(gap)} touches up to {yesterday}"
-    else:
-        state = None
-        gap = warehouse.read("pair_touches", end=yesterday.isoformat())
-        mode = f"full recompute from {len(gap)} earlier touches"
-    if gap.empty:
-        return state, mode
-    return update_pair_strength(state, gap, yesterday, config), mode
-
-
-def _require_touches(warehouse: Warehouse, start: str, end: str) -> None:
-    if start > end:
-        return
-    needed = {d.date().isoformat() for d in pd.date_range(start, end, freq="D")}
-    missing = sorted(needed - warehouse.written_partitions("pair_touches", start, end))
-    if missing:
-        raise MissingHistoryError(
-            f"pair_touches was never materialised for {len(missing)} earlier day(s) ({missing[0]}"
-            f"{' .. ' + missing[-1] if len(missing) > 1 else ''}); pair strength builds on every earlier "
-            "day, so materialise those days first (or run the range from the first partition)"
-        )
-
-
-def _next_day(day: str) -> str:
-    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()

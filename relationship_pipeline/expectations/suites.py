@@ -269,6 +269,7 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "pair_touches": pair_touches_suite,
     "pair_strength": pair_strength_suite,
     "pair_strength_state": pair_strength_suite,  # the same contract, faded pairs included
+    "pair_strength_latest": pair_strength_suite,
     "account_scores": account_scores_suite,
     "alerts": alerts_suite,
     "account_trends": account_trends_suite,

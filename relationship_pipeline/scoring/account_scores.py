@@ -259,12 +259,18 @@ def account_scores(
     for col in ("strength_total", "engagement_points"):
         out[col] = out[col].astype("float64").fillna(0.0)
     out["executive_engaged"] = out["executive_engaged"].astype("boolean").fillna(False).astype(bool)
+    out["as_of"] = as_of.isoformat()
+    return derive_scores(out.reset_index().sort_values("account_id"), config)
+
+
+def derive_scores(out: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """The flags, points and scores that follow from the counted components (seed 000, 004)."""
     out["cross_functional"] = out["engaged_functions"] >= 2
     out["single_threaded"] = (out["engaged_stakeholders"] >= 1) & (
         (out["engaged_stakeholders"] == 1) | (out["internal_people"] == 1)
     )
-    out["engagement_score"] = (out["engagement_points"] / out["contacts"].where(out["contacts"] > 0)).fillna(0.0)
-
+    contacts = out["contacts"].astype("float64")
+    out["engagement_score"] = (out["engagement_points"] / contacts.where(contacts > 0)).fillna(0.0)
     out["stakeholder_points"] = config.points_per_stakeholder * out["engaged_stakeholders"].astype("float64")
     out["executive_points"] = config.executive_points * out["executive_engaged"].astype("float64")
     out["cross_functional_points"] = config.cross_functional_points * out["cross_functional"].astype("float64")
@@ -277,7 +283,4 @@ def account_scores(
         + out["cross_functional_points"]
         + out["recent_interaction_points"]
     ).clip(upper=SCORE_CAP)
-
-    out["as_of"] = as_of.isoformat()
-    out = out.reset_index().sort_values("account_id")
     return conform(out, ACCOUNT_SCORES)

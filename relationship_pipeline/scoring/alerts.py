@@ -54,8 +54,9 @@ def _fmt(x: pd.Series, spec: str) -> pd.Series:
     return x.map(lambda v: format(v, spec))
 
 
-def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) -> pd.DataFrame:
-    # Universe of external people on scored accounts: CRM contacts ∪ external people rows.
+def key_contacts(accounts: pd.Index, people, contacts, config: ScoringConfig) -> pd.DataFrame:
+    """External people on scored accounts (CRM contacts ∪ external people rows) with a key CRM role
+    or an executive seniority: address, account_id, seniority, function, crm_role, is_key, is_exec."""
     frames = []
     if contacts is not None and not contacts.empty:
         frames.append(contacts.loc[:, ["address", "account_id"]])
@@ -63,28 +64,19 @@ def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) 
         ext = people.loc[~people["is_internal"].astype("boolean").fillna(False).astype(bool)]
         frames.append(ext.loc[:, ["address", "account_id"]])
     if not frames:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+        return pd.DataFrame(columns=["address", "account_id", "seniority", "function", "crm_role", "is_key", "is_exec"])
     who = pd.concat(frames).astype("string").dropna().drop_duplicates("address")
     who = who.loc[who["account_id"].isin(accounts)]
     who = who.merge(_people_attrs(people, contacts), on="address", how="left")
     is_key = who["crm_role"].isin(config.key_roles)
     is_exec = who["seniority"].isin(config.executive_seniorities)
-    who = who.loc[is_key | is_exec].assign(is_key=is_key, is_exec=is_exec)
+    return who.loc[is_key | is_exec].assign(is_key=is_key, is_exec=is_exec).reset_index(drop=True)
 
-    last = (
-        pair_strength.loc[pair_strength["last_interaction_at"].notna()]
-        .groupby("external_address")["last_interaction_at"]
-        .max()
-        .rename("last_at")
-    )
-    who = who.merge(last, left_on="address", right_index=True, how="inner")
-    # whole days of silence, the same number the rule tests and the detail reports
-    silent = np.floor(days_lapsed(who["last_at"], as_of)).astype("int64")
-    who = who.assign(days=silent).loc[silent > config.cold_after_days]
-    if who.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
+
+def cold_detail(who: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    """The key_contact_cold text for rows with address, crm_role, seniority, is_key, days, last_at."""
     role = who["crm_role"].where(who["is_key"], who["seniority"]).astype("string").str.replace("_", " ")
-    detail = (
+    return (
         "Key contact "
         + who["address"]
         + " ("
@@ -97,23 +89,12 @@ def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) 
         + str(config.cold_after_days)
         + " days)."
     )
-    return pd.DataFrame(
-        {"account_id": who["account_id"], "kind": "key_contact_cold", "address": who["address"], "detail": detail}
-    )
 
 
-def _single_threaded(scores, pair_strength, config) -> pd.DataFrame:
-    st = scores.loc[scores["single_threaded"].astype(bool), ["account_id", "engaged_stakeholders", "internal_people"]]
-    if st.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
-    acc = pd.Index(st["account_id"])
-    es = engaged_stakeholders(pair_strength, config, acc)
-    one_ext = es.sort_values("score", ascending=False).drop_duplicates("account_id")
-    eng = engaged_pairs(pair_strength, config, acc)
-    one_int = eng.drop_duplicates("account_id")[["account_id", "internal_address"]]
-    st = st.merge(one_ext, on="account_id", how="left").merge(one_int, on="account_id", how="left")
+def single_threaded_rows(st: pd.DataFrame) -> pd.DataFrame:
+    """address and detail of single-threaded accounts: the one engaged stakeholder (with its pair
+    score and how many of our people reach it), else the one internal person all run through."""
     by_ext = st["engaged_stakeholders"] == 1
-    address = st["external_address"].where(by_ext, st["internal_address"])
     detail_ext = (
         "Single-threaded: "
         + st["external_address"].astype("string")
@@ -134,10 +115,64 @@ def _single_threaded(scores, pair_strength, config) -> pd.DataFrame:
         {
             "account_id": st["account_id"],
             "kind": "single_threaded",
-            "address": address,
+            "address": st["external_address"].where(by_ext, st["internal_address"]),
             "detail": detail_ext.where(by_ext, detail_int),
         }
     )
+
+
+def drop_detail(d: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    """The engagement_drop text for rows with engagement_score, baseline and days."""
+    return (
+        "Engagement score fell to "
+        + _fmt(d["engagement_score"], ".4g")
+        + " against a baseline of "
+        + _fmt(d["baseline"], ".4g")
+        + " (mean over "
+        + d["days"].astype("string")
+        + " scored days in the last "
+        + str(config.engagement_baseline_days)
+        + "): "
+        + _fmt(100 * d["engagement_score"] / d["baseline"], ".0f")
+        + "% of baseline, alert below "
+        + format(100 * config.engagement_drop_ratio, ".0f")
+        + "%."
+    )
+
+
+def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) -> pd.DataFrame:
+    who = key_contacts(accounts, people, contacts, config)
+    if who.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    last = (
+        pair_strength.loc[pair_strength["last_interaction_at"].notna()]
+        .groupby("external_address")["last_interaction_at"]
+        .max()
+        .rename("last_at")
+    )
+    who = who.merge(last, left_on="address", right_index=True, how="inner")
+    # whole days of silence, the same number the rule tests and the detail reports
+    silent = np.floor(days_lapsed(who["last_at"], as_of)).astype("int64")
+    who = who.assign(days=silent).loc[silent > config.cold_after_days]
+    if who.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    detail = cold_detail(who, config)
+    return pd.DataFrame(
+        {"account_id": who["account_id"], "kind": "key_contact_cold", "address": who["address"], "detail": detail}
+    )
+
+
+def _single_threaded(scores, pair_strength, config) -> pd.DataFrame:
+    st = scores.loc[scores["single_threaded"].astype(bool), ["account_id", "engaged_stakeholders", "internal_people"]]
+    if st.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    acc = pd.Index(st["account_id"])
+    es = engaged_stakeholders(pair_strength, config, acc)
+    one_ext = es.sort_values("score", ascending=False).drop_duplicates("account_id")
+    eng = engaged_pairs(pair_strength, config, acc)
+    one_int = eng.drop_duplicates("account_id")[["account_id", "internal_address"]]
+    st = st.merge(one_ext, on="account_id", how="left").merge(one_int, on="account_id", how="left")
+    return single_threaded_rows(st)
 
 
 def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame:
@@ -157,36 +192,21 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
     d = today.loc[fire]
     if d.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    detail = (
-        "Engagement score fell to "
-        + _fmt(d["engagement_score"], ".4g")
-        + " against a baseline of "
-        + _fmt(d["baseline"], ".4g")
-        + " (mean over "
-        + d["days"].astype("string")
-        + " scored days in the last "
-        + str(config.engagement_baseline_days)
-        + "): "
-        + _fmt(100 * d["engagement_score"] / d["baseline"], ".0f")
-        + "% of baseline, alert below "
-        + format(100 * config.engagement_drop_ratio, ".0f")
-        + "%."
-    )
+    detail = drop_detail(d, config)
     return pd.DataFrame({"account_id": d["account_id"], "kind": "engagement_drop", "address": pd.NA, "detail": detail})
+
+
+def champions(contacts: pd.DataFrame, accounts: pd.Index) -> pd.DataFrame:
+    """CRM contacts with role champion on the given accounts: address, account_id, name."""
+    is_champion = contacts["crm_role"].astype("string").str.strip().str.lower().eq("champion").fillna(False)
+    chosen = contacts.loc[is_champion & contacts["account_id"].isin(accounts), ["address", "account_id", "name"]]
+    return chosen.astype("string").drop_duplicates("address")
 
 
 def _champion_moved(accounts, people, contacts, config) -> pd.DataFrame:
     if contacts is None or contacts.empty or people is None or people.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    champ = (
-        contacts.loc[
-            contacts["crm_role"].astype("string").str.strip().str.lower().eq("champion").fillna(False)
-            & contacts["account_id"].isin(accounts),
-            ["address", "account_id", "name"],
-        ]
-        .astype("string")
-        .drop_duplicates("address")
-    )
+    champ = champions(contacts, accounts)
     pnames = people.loc[:, ["address", "name"]].astype("string").drop_duplicates("address")
     champ = champ.merge(pnames.rename(columns={"name": "pname"}), on="address", how="left")
     champ["display"] = champ["pname"].fillna(champ["name"])

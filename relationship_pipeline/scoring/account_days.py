@@ -1,0 +1,158 @@
+"""Account scores for every day of a run in one vectorised pass (no loop over days).
+
+Same definitions as :mod:`relationship_pipeline.scoring.account_scores` (which scores one
+snapshot), computed from pair *spans* instead of daily snapshots: each pair row (the state
+before the run, then one row per day the pair changed) holds until the pair's next change, and
+its decaying score stays above a threshold for a closed-form number of days
+(:func:`~relationship_pipeline.scoring.day_spans.days_at_or_above`). Every per-account daily
+figure is then a count of distinct items (stakeholders, functions, roles, internal people)
+whose spans cover the day; engagement is a window sum of daily touch weights against seed
+004's step-shaped recency kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.scoring.account_scores import (
+    UNASSIGNED,
+    _channel_weight,
+    _people_attrs,
+    _str,
+    derive_scores,
+    known,
+    recency_weight,
+)
+from relationship_pipeline.scoring.day_spans import DayAxis, coverage, distinct_per_day, window_sums
+from relationship_pipeline.scoring.pair_spans import PairSpans
+
+
+def engagement_points_over_days(
+    touches: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig
+) -> np.ndarray:
+    """(accounts × days) Σ channel weight × recency weight, each (interaction, account) once (seed 004).
+
+    A touch on day t seen from day d lapses (d − t, d − t + 1] days at the end of d, so with
+    integer bucket bounds its recency weight depends on the lag d − t alone.
+    """
+    horizon = int(config.engagement_horizon_days)
+    grid = np.zeros((len(accounts), axis.n), dtype="float64")
+    if touches is None or touches.empty or horizon <= 0:
+        return grid
+    t = touches[touches["account_id"].isin(accounts)]
+    w = t["weight"].astype("float64").fillna(1.0)
+    live = w.groupby([t["interaction_id"], t["account_id"]]).transform("max") > 0
+    t = t[live].drop_duplicates(["interaction_id", "account_id"])
+    lag0 = axis.index(t["as_of"]) + horizon - 1  # padded column of the touch's day
+    keep = (lag0 >= 0) & (lag0 < axis.n + horizon - 1)
+    t, col = t[keep], lag0[keep]
+    if t.empty:
+        return grid
+    row = accounts.get_indexer(t["account_id"])
+    weight = _channel_weight(t, config).to_numpy()
+    kernel = recency_weight(np.arange(horizon) + 1.0, config)
+    for value in np.unique(weight):  # counts per weight class keep the window sums exact
+        if value == 0:
+            continue
+        sel = weight == value
+        daily = np.zeros((len(accounts), axis.n + horizon - 1), dtype="int64")
+        np.add.at(daily, (row[sel], col[sel]), 1)
+        grid += value * window_sums(daily, kernel)
+    return grid
+
+
+def account_scores_over_days(
+    axis: DayAxis,
+    pair_rows: pd.DataFrame,
+    people: pd.DataFrame,
+    accounts: pd.DataFrame,
+    contacts: pd.DataFrame,
+    touches: pd.DataFrame,
+    services: pd.DataFrame | None,
+    config: ScoringConfig,
+    always: pd.Series | None = None,
+) -> pd.DataFrame:
+    """ACCOUNT_SCORES for every day of ``axis``: one row per CRM account per day.
+
+    ``pair_rows``: the full pair state at the end of the day before the axis, then every change
+    row on the axis; ``always``: the external addresses published whatever their score (CRM
+    contacts); ``touches``: every pair touch from ``engagement_horizon_days`` before the axis on.
+    """
+    acc_ids = pd.Index(_str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id")
+    acc_ids = acc_ids[acc_ids != UNASSIGNED]
+    n_acc, n_days = len(acc_ids), axis.n
+    spans = PairSpans.build(pair_rows, axis, config, always)
+    ps = spans.rows
+    ps = ps[ps["account_id"].isin(acc_ids)].reset_index(drop=True)
+    acc = acc_ids.get_indexer(ps["account_id"])
+    attrs = _people_attrs(people, contacts).set_index("address")
+    ext = ps["external_address"]
+    seniority = ext.map(attrs["seniority"]).to_numpy(dtype=object)
+    function = ext.map(attrs["function"])
+    role = ext.map(attrs["crm_role"])
+    start, engaged_end, published_end = ps["start"].to_numpy(), ps["engaged_end"].to_numpy(), ps["published_end"]
+    grids: dict[str, np.ndarray] = {}
+
+    def distinct(item, mask=None, end=engaged_end) -> np.ndarray:
+        m = np.ones(len(ps), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        return distinct_per_day(acc[m], np.asarray(item)[m], start[m], np.asarray(end)[m], n_acc, n_days)
+
+    ext_codes = pd.factorize(ext)[0]
+    grids["engaged_stakeholders"] = distinct(ext_codes)
+    is_exec = pd.Series(seniority).isin(config.executive_seniorities).to_numpy()
+    grids["executive_engaged"] = distinct(ext_codes, is_exec) > 0
+    grids["engaged_functions"] = distinct(pd.factorize(function)[0], known(function).to_numpy())
+    is_key = role.isin(config.key_roles).to_numpy()
+    role_codes = pd.factorize(role)[0]
+    grids["key_roles_covered"] = distinct(role_codes, is_key)
+    grids["internal_people"] = distinct(pd.factorize(ps["internal_address"])[0])
+
+    recent_end = np.minimum(published_end.to_numpy(), ps["meaningful_day"].to_numpy() + int(config.recent_window_days))
+    grids["recent_meaningful_interactions"] = distinct(ext_codes, end=recent_end)
+
+    # Σ published strength: S_b · 2^(−(d − b)/H) summed through a difference array of rescaled values.
+    rescaled = ps["strength"].to_numpy() * 2.0 ** (ps["base"].to_numpy() / config.half_life_days)
+    total = coverage(acc, start, published_end.to_numpy(), n_acc, n_days, weight=rescaled)
+    live = coverage(acc, start, published_end.to_numpy(), n_acc, n_days)
+    grids["strength_total"] = np.where(live > 0, total * 2.0 ** (-np.arange(n_days) / config.half_life_days), 0.0)
+
+    # Key roles among the account's CRM contacts, plus covered roles the contacts do not list.
+    c = contacts.loc[contacts["account_id"].isin(acc_ids)] if contacts is not None else contacts.iloc[0:0]
+    c_roles = pd.DataFrame({"account_id": c["account_id"], "crm_role": _str(c["crm_role"]).str.strip().str.lower()})
+    c_roles = c_roles[c_roles["crm_role"].isin(config.key_roles)].drop_duplicates()
+    static_roles = c_roles.groupby("account_id")["crm_role"].nunique().reindex(acc_ids).fillna(0).to_numpy("int64")
+    listed = set(zip(c_roles["account_id"], c_roles["crm_role"]))
+    unlisted = is_key & ~np.fromiter(((a, r) in listed for a, r in zip(ps["account_id"], role)), bool, len(ps))
+    grids["key_roles_total"] = static_roles[:, None] + distinct(role_codes, unlisted)
+
+    # Contacts: the CRM's count, else the externals seen (published, or touched within the horizon).
+    crm_n = c.groupby("account_id")["address"].nunique().reindex(acc_ids).fillna(0).to_numpy("int64")
+    touched_end = np.minimum(ps["end"].to_numpy(), ps["last_day"].to_numpy() + int(config.engagement_horizon_days))
+    seen = distinct_per_day(
+        np.r_[acc, acc],
+        np.r_[ext_codes, ext_codes],
+        np.r_[start, start],
+        np.r_[published_end.to_numpy(), touched_end],
+        n_acc,
+        n_days,
+    )
+    grids["contacts"] = np.where(crm_n[:, None] > 0, crm_n[:, None], seen)
+
+    grids["engagement_points"] = engagement_points_over_days(touches, acc_ids, axis, config)
+
+    out = pd.DataFrame(
+        {
+            "as_of": np.tile(axis.iso(), n_acc),
+            "account_id": np.repeat(acc_ids.to_numpy(dtype=object), n_days),
+            **{name: grid.reshape(-1) for name, grid in grids.items()},
+        }
+    )
+    if services is None or services.empty:
+        out["services_depth"] = np.nan
+    else:
+        sv = services.loc[services["service"].notna()]
+        used = sv.groupby("account_id")["service"].nunique()
+        out["services_depth"] = out["account_id"].map(used).fillna(0.0).astype("float64")
+    return derive_scores(out, config).sort_values(["as_of", "account_id"], ignore_index=True)

@@ -1,0 +1,239 @@
+"""Alerts for every day of a run in one vectorised pass (no loop over days).
+
+Same rules as :mod:`relationship_pipeline.scoring.alerts` (which evaluates one snapshot),
+computed from pair spans (:class:`~relationship_pipeline.scoring.account_days.PairSpans`), the
+run's account scores and the names seen by each day:
+
+* ``key_contact_cold`` holds on the days when a key contact has published pairs and every one of
+  them has been silent for more than ``cold_after_days`` whole days;
+* ``single_threaded`` on the account-days the scores flag;
+* ``engagement_drop`` against a rolling mean over the previous ``engagement_baseline_days``;
+* ``champion_moved`` on the days a champion's name, as known that day, is also the name of
+  another external address on another account.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.schemas import ALERTS, conform, empty_frame
+from relationship_pipeline.scoring.account_scores import UNASSIGNED
+from relationship_pipeline.scoring.alerts import (
+    _norm_name,
+    champions,
+    cold_detail,
+    drop_detail,
+    key_contacts,
+    single_threaded_rows,
+)
+from relationship_pipeline.scoring.day_spans import DayAxis, coverage
+from relationship_pipeline.scoring.decay import decay_factor
+from relationship_pipeline.scoring.pair_spans import NS_PER_DAY, PairSpans, day_index
+from relationship_pipeline.scoring.pair_strength import strength_score
+
+
+def _expand(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """One row per day index in ``[start, end)`` of each row, as column ``day``."""
+    length = (frame[end] - frame[start]).clip(lower=0).to_numpy()
+    rows = frame.loc[frame.index.repeat(length)].reset_index(drop=True)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(length) - length, length)
+    return rows.assign(day=rows[start].to_numpy() + offsets)
+
+
+def _key_contact_cold(spans: PairSpans, accounts: pd.Index, people, contacts, config) -> pd.DataFrame:
+    axis = spans.axis
+    who = key_contacts(accounts, people, contacts, config)
+    if who.empty:
+        return pd.DataFrame()
+
+    ps = spans.rows
+    ps = ps[ps["external_address"].isin(who["address"]) & ps["last_interaction_at"].notna()]
+    if ps.empty:
+        return pd.DataFrame()
+    contact = pd.Index(who["address"]).get_indexer(ps["external_address"])
+    last_ns = ps["last_interaction_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    # cold from the first day on which floor(days since the last interaction) > cold_after_days
+    cold_from = day_index(ps["last_interaction_at"], axis) + config.cold_after_days + (last_ns % NS_PER_DAY > 0)
+    start, published_end = ps["start"].to_numpy(), ps["published_end"].to_numpy()
+    active = coverage(contact, start, published_end, len(who), axis.n)
+    warm = coverage(contact, start, np.minimum(published_end, cold_from), len(who), axis.n)
+    cells = np.argwhere((active > 0) & (warm == 0))
+    if len(cells) == 0:
+        return pd.DataFrame()
+    cold = pd.DataFrame({"contact": cells[:, 0], "day": cells[:, 1]})
+    candidates = pd.DataFrame({"contact": contact, "start": start, "end": published_end, "last_ns": last_ns})
+    m = cold.merge(candidates, on="contact")
+    m = m[(m["start"] <= m["day"]) & (m["day"] < m["end"])]
+    last = m.groupby(["contact", "day"], as_index=False)["last_ns"].max()
+    last = last.join(who, on="contact")
+    last_at = pd.to_datetime(last["last_ns"], utc=True)
+    eod = pd.to_datetime((axis.first_number + last["day"] + 1) * NS_PER_DAY, utc=True)
+    silent = np.floor((eod - last_at) / pd.Timedelta(days=1)).astype("int64")
+    detail = cold_detail(last.assign(days=silent, last_at=last_at), config)
+    return pd.DataFrame(
+        {
+            "day": last["day"],
+            "account_id": last["account_id"],
+            "kind": "key_contact_cold",
+            "address": last["address"],
+            "detail": detail,
+        }
+    )
+
+
+def _single_threaded(spans: PairSpans, scores: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    axis = spans.axis
+    st = scores.loc[
+        scores["single_threaded"].astype(bool), ["as_of", "account_id", "engaged_stakeholders", "internal_people"]
+    ]
+    if st.empty:
+        return pd.DataFrame()
+    st = st.assign(day=axis.index(st["as_of"]))
+    ps = spans.rows[["account_id", "internal_address", "external_address", "strength", "base", "start", "engaged_end"]]
+    m = st.merge(ps[ps["account_id"].isin(st["account_id"])], on="account_id")
+    m = m[(m["start"] <= m["day"]) & (m["day"] < m["engaged_end"])]
+    lag = (m["day"] - m["base"]).to_numpy(dtype="float64")
+    m = m.assign(score=strength_score(m["strength"] * decay_factor(lag, config.half_life_days), config))
+    best = m.groupby(["day", "account_id", "external_address"], as_index=False)["score"].max()
+    one_ext = best.sort_values("score", ascending=False, kind="stable").drop_duplicates(["day", "account_id"])
+    one_int = m.sort_values(["internal_address", "external_address"]).drop_duplicates(["day", "account_id"])
+    st = st.merge(one_ext, on=["day", "account_id"], how="left").merge(
+        one_int[["day", "account_id", "internal_address"]], on=["day", "account_id"], how="left"
+    )
+    return single_threaded_rows(st).assign(day=st["day"])
+
+
+def _engagement_drop(axis: DayAxis, scores: pd.DataFrame, history: pd.DataFrame, config: ScoringConfig):
+    window = int(config.engagement_baseline_days)
+    if history is None or history.empty or window <= 0:
+        return pd.DataFrame()
+    accounts = pd.Index(scores["account_id"].astype("string").unique())
+    h = history[history["account_id"].isin(accounts)].drop_duplicates(["as_of", "account_id"])
+    col = axis.index(h["as_of"]) + window  # padded: column 0 is `window` days before the axis
+    keep = (col >= 0) & (col < axis.n + window)
+    h, col = h[keep], col[keep]
+    row = accounts.get_indexer(h["account_id"])
+    total = np.zeros((len(accounts), axis.n + window + 1))
+    present = np.zeros((len(accounts), axis.n + window + 1), dtype="int64")
+    np.add.at(total, (row, col + 1), h["engagement_score"].to_numpy(dtype="float64"))
+    np.add.at(present, (row, col + 1), 1)
+    total, present = np.cumsum(total, axis=1), np.cumsum(present, axis=1)
+    # days d − window … d − 1 are padded columns d … d + window − 1
+    d = np.arange(axis.n)
+    days = present[:, d + window] - present[:, d]
+    sums = total[:, d + window] - total[:, d]
+    baseline = np.where(days > 0, sums / np.maximum(days, 1), np.nan)
+    today = scores.assign(row=accounts.get_indexer(scores["account_id"]), day=axis.index(scores["as_of"]))
+    today = today.assign(baseline=baseline[today["row"], today["day"]], days=days[today["row"], today["day"]])
+    fire = (
+        (today["baseline"] > 0)
+        & (today["baseline"] >= config.engagement_drop_min_baseline)
+        & (today["days"] >= config.engagement_baseline_min_days)
+        & (today["engagement_score"] < config.engagement_drop_ratio * today["baseline"])
+    )
+    d = today.loc[fire.fillna(False)]
+    if d.empty:
+        return pd.DataFrame()
+    detail = drop_detail(d, config)
+    return pd.DataFrame(
+        {"day": d["day"], "account_id": d["account_id"], "kind": "engagement_drop", "address": pd.NA, "detail": detail}
+    )
+
+
+def name_spans(people: pd.DataFrame, seen: pd.DataFrame, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
+    """(address, name, start, end): each address's name as known on each day of the axis.
+
+    The CRM name when there is one; else the latest display name seen within the engagement
+    horizon, so a seen name holds from its day until the address is seen under a name again or
+    the horizon passes.
+    """
+    crm = people.loc[people["name"].notna(), ["address", "name"]].astype("string")
+    fixed = crm.assign(start=0, end=axis.n)
+    named = seen.dropna(subset=["name"])
+    named = named[~named["address"].isin(crm["address"])]
+    named = named.sort_values(["address", "as_of"], kind="stable").drop_duplicates(["address", "as_of"], keep="last")
+    day = axis.index(named["as_of"])
+    following = pd.Series(day, index=named.index).groupby(named["address"].to_numpy()).shift(-1)
+    horizon_end = day + int(config.engagement_horizon_days)
+    end = np.minimum(following.fillna(10**9).to_numpy(dtype="int64"), horizon_end)
+    dynamic = pd.DataFrame(
+        {"address": named["address"].astype("string"), "name": named["name"].astype("string"), "start": day, "end": end}
+    )
+    spans = pd.concat([fixed, dynamic], ignore_index=True)
+    spans["start"], spans["end"] = spans["start"].clip(0, axis.n), spans["end"].clip(0, axis.n)
+    return spans[spans["start"] < spans["end"]].reset_index(drop=True)
+
+
+def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, config) -> pd.DataFrame:
+    if contacts is None or contacts.empty or people is None or people.empty:
+        return pd.DataFrame()
+    champ = champions(contacts, accounts)
+    if champ.empty:
+        return pd.DataFrame()
+    names = name_spans(people, seen, axis, config)
+    names["key"] = _norm_name(names["name"])
+    names = names[names["key"].notna() & names["key"].ne("").fillna(False)]
+    # the CRM name where there is one (the people rows carry it), else the name seen by that day
+    champ_spans = names.merge(champ[["address", "account_id"]], on="address")
+    ext = people.loc[~people["is_internal"].astype("boolean").fillna(False).astype(bool), ["address", "account_id"]]
+    others = names.merge(ext.astype("string"), on="address")
+    m = champ_spans.merge(others, on="key", suffixes=("", "_new"))
+    m = m[(m["address_new"] != m["address"]) & (m["account_id_new"].fillna(UNASSIGNED) != m["account_id"])]
+    m = m.assign(start=np.maximum(m["start"], m["start_new"]), end=np.minimum(m["end"], m["end_new"]))
+    m = m[m["start"] < m["end"]]
+    if m.empty:
+        return pd.DataFrame()
+    daily = _expand(m.reset_index(drop=True), "start", "end")
+    where = daily["account_id_new"].fillna(UNASSIGNED)
+    daily = daily.assign(
+        new=daily["address_new"] + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")"
+    ).sort_values(["day", "address", "address_new"])
+    agg = daily.groupby(["day", "account_id", "address", "name"], as_index=False).agg(new=("new", ", ".join))
+    detail = "Champion " + agg["name"] + " (" + agg["address"] + ") now appears at " + agg["new"].astype("string") + "."
+    return pd.DataFrame(
+        {
+            "day": agg["day"],
+            "account_id": agg["account_id"],
+            "kind": "champion_moved",
+            "address": agg["address"],
+            "detail": detail,
+        }
+    )
+
+
+def alerts_over_days(
+    spans: PairSpans,
+    scores: pd.DataFrame,
+    people: pd.DataFrame,
+    seen: pd.DataFrame,
+    contacts: pd.DataFrame,
+    score_history: pd.DataFrame,
+    config: ScoringConfig,
+) -> pd.DataFrame:
+    """ALERTS for every day of ``spans.axis``.
+
+    ``scores``: the run's account scores; ``people``: resolved identities with CRM names only;
+    ``seen``: (as_of, address, name) rows from a horizon before the axis; ``score_history``:
+    account scores from ``engagement_baseline_days`` before the axis through its last day.
+    """
+    axis = spans.axis
+    if scores is None or scores.empty:
+        return empty_frame(ALERTS)
+    accounts = pd.Index(scores["account_id"].astype("string").dropna().unique())
+    accounts = accounts[accounts != UNASSIGNED]
+    parts = [
+        _key_contact_cold(spans, accounts, people, contacts, config),
+        _single_threaded(spans, scores[scores["account_id"].isin(accounts)], config),
+        _engagement_drop(axis, scores, score_history, config),
+        _champion_moved(axis, accounts, people, seen, contacts, config),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_frame(ALERTS)
+    out = pd.concat(parts, ignore_index=True)
+    out["as_of"] = axis.iso()[out["day"].to_numpy(dtype="int64")]
+    out = out.astype({"account_id": "string", "kind": "string", "address": "string", "detail": "string"})
+    out = out.sort_values(["as_of", "account_id", "kind", "address"], na_position="first", kind="stable")
+    return conform(out, ALERTS)
