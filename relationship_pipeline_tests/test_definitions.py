@@ -44,8 +44,20 @@ def test_lineage_runs_left_to_right():
     assert parents("people") == {"participants", "crm_team", "crm_contacts", "crm_accounts", "crm_aliases"}
     assert parents("pair_touches") == {"interactions", "participants", "people"}
     assert parents("pair_strength") == {"pair_touches", "crm_contacts", "crm_aliases"}
-    assert "pair_strength" in parents("account_scores")
+    assert {"pair_strength", "pair_touches"} <= parents("account_scores")  # touches: the engagement horizon
+    assert "account_scores" in parents("alerts") and "account_scores" in parents("account_trends")
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
+
+
+def test_history_an_asset_reads_is_declared_as_a_time_window():
+    graph = defs.resolve_asset_graph()
+    day = dg.AssetKey("account_scores")
+    # the baseline of the engagement-drop alert and the 90-day trends load 90 days before the run
+    for child in ("alerts", "account_trends"):
+        mapping = graph.get_partition_mapping(dg.AssetKey(child), day)
+        assert isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset == -90, child
+    horizon = graph.get_partition_mapping(day, dg.AssetKey("pair_touches"))
+    assert horizon.start_offset == -364 and horizon.end_offset == 0
 
 
 def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():

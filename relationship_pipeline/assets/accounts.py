@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from relationship_pipeline.assets.common import daily_asset, frame_metadata, partition_days, suite_check_result
+from relationship_pipeline.assets.common import daily_asset, frame_metadata, in_run, partition_days, suite_check_result
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
@@ -20,6 +20,11 @@ from relationship_pipeline.scoring.trends import WINDOWS_DAYS, account_trends_ov
 from relationship_pipeline.warehouse import Warehouse
 
 GROUP = "accounts"
+# Days of history the assets declare (and load) besides the run's own: the defaults of
+# ScoringConfig.engagement_horizon_days and engagement_baseline_days; a longer configured window
+# is read from the warehouse directly.
+ENGAGEMENT_HORIZON_DAYS = 365
+BASELINE_DAYS = 90
 
 
 def identities(
@@ -56,13 +61,14 @@ def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: 
     return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
 
 
-@daily_asset(GROUP)
+@daily_asset(GROUP, history={"pair_touches": ENGAGEMENT_HORIZON_DAYS - 1})
 def account_scores(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
     pair_strength: pd.DataFrame,
+    pair_touches: pd.DataFrame,
     people: pd.DataFrame,
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
@@ -82,7 +88,11 @@ def account_scores(
     seen = people_seen(wh, days, people, config)
     who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
-    touches = wh.read("pair_touches", start=horizon_start, end=days[-1].isoformat())
+    touches = (
+        pair_touches[pair_touches["as_of"] >= horizon_start]
+        if config.engagement_horizon_days <= ENGAGEMENT_HORIZON_DAYS
+        else wh.read("pair_touches", start=horizon_start, end=days[-1].isoformat())  # a longer horizon than declared
+    )
     df = account_scores_over_days(
         DayAxis.of(days),
         rows,
@@ -109,7 +119,7 @@ def account_scores(
     )
 
 
-@daily_asset(GROUP, blocking=False)
+@daily_asset(GROUP, blocking=False, history={"account_scores": BASELINE_DAYS})
 def alerts(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
@@ -137,13 +147,14 @@ def alerts(
     resolved = identities(
         rows, seen.assign(name=pd.NA), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
     )
-    history_start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
-    history = wh.read("account_scores", start=history_start, end=days[-1].isoformat())
-    history = pd.concat([history[history["as_of"] < days[0].isoformat()], account_scores], ignore_index=True)
+    history = account_scores  # the run's days and the baseline window before them
+    if config.engagement_baseline_days > BASELINE_DAYS:  # a longer baseline than declared
+        start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
+        history = wh.read("account_scores", start=start, end=days[-1].isoformat())
     spans = PairSpans.build(
         rows, DayAxis.of(days), config, always=canonical_addresses(crm_contacts["address"], crm_aliases)
     )
-    df = alerts_over_days(spans, account_scores, resolved, seen, crm_contacts, history, config)
+    df = alerts_over_days(spans, in_run(account_scores, context), resolved, seen, crm_contacts, history, config)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
@@ -152,11 +163,10 @@ def alerts(
     )
 
 
-@daily_asset(GROUP, blocking=False)
+@daily_asset(GROUP, blocking=False, history={"account_scores": max(WINDOWS_DAYS)})
 def account_trends(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
-    warehouse: WarehouseResource,
     account_scores: pd.DataFrame,
 ):
     """How each account's depth and engagement scores moved against 30, 60 and 90 days earlier (seed 004), labelled rising, falling, steady or new.
@@ -165,9 +175,7 @@ def account_trends(
     """
     config = scoring.config()
     days = partition_days(context)
-    start = (days[0] - timedelta(days=max(WINDOWS_DAYS))).isoformat()
-    history = warehouse.warehouse().read("account_scores", start=start, end=(days[0] - timedelta(days=1)).isoformat())
-    df = account_trends_over_days(account_scores, pd.concat([history, account_scores], ignore_index=True), config)
+    df = account_trends_over_days(in_run(account_scores, context), account_scores, config)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,

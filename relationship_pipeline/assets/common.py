@@ -25,11 +25,13 @@ def table_metadata(table: str) -> dict:
     return {"dagster/column_schema": dg.TableSchema(columns=columns), "warehouse_table": table}
 
 
-def daily_asset(group: str, *, blocking: bool = True):
+def daily_asset(group: str, *, blocking: bool = True, history: dict[str, int] | None = None):
     """``@dg.asset`` for a per-day table: daily partitions, single-run backfills, its GX suite as a check.
 
     The asset's function name is the table name; ``blocking`` says whether a failed suite stops
-    downstream assets in the same run.
+    downstream assets in the same run. ``history`` maps an upstream daily asset to how many days
+    before the run it also reads (a baseline, a trend, a horizon): the input then holds those
+    days too, and the lineage shows the dependency.
     """
 
     def decorate(fn):
@@ -42,9 +44,20 @@ def daily_asset(group: str, *, blocking: bool = True):
             backfill_policy=dg.BackfillPolicy.single_run(),
             check_specs=[suite_check_spec(fn.__name__, blocking=blocking)],
             metadata=table_metadata(fn.__name__),
+            ins={name: dg.AssetIn(partition_mapping=days_before(n)) for name, n in (history or {}).items()},
         )(fn)
 
     return decorate
+
+
+def days_before(days: int) -> dg.TimeWindowPartitionMapping:
+    """The run's days and the ``days`` before them (those before the first partition simply absent)."""
+    return dg.TimeWindowPartitionMapping(start_offset=-days, allow_nonexistent_upstream_partitions=True)
+
+
+def in_run(df: pd.DataFrame, context: dg.AssetExecutionContext) -> pd.DataFrame:
+    """The rows of a history input that belong to the run's own days."""
+    return df[df["as_of"] >= context.partition_keys[0]].reset_index(drop=True)
 
 
 def partition_days(context: dg.AssetExecutionContext) -> list[date]:
