@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import dagster as dg
 import pandas as pd
+from pydantic import PrivateAttr
 
-from relationship_pipeline.warehouse import Warehouse, default_warehouse_url
+from relationship_pipeline.schemas import TABLES, conform
+from relationship_pipeline.warehouse import PARTITION_COLUMN, Warehouse, default_warehouse_url
+
+ALL = None  # partition keys of an unpartitioned table
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
     """Stores each asset as a table named after it; partition-range aware in both directions.
 
     A run over a range of daily partitions (single-run backfill) writes all of them in one
-    transaction and downstream assets load exactly the range they map to.
+    transaction and downstream assets load exactly the range they map to. Within one process
+    (the in-process executor) what a run has just written is handed to the steps that read it
+    without a round trip through the warehouse; only the days before the run (declared history)
+    are read back. ``max_handoff_rows`` bounds the frames kept for that.
     """
 
     url: str = ""  # empty: $RELATIONSHIP_PIPELINE_WAREHOUSE_URL or the SQLite default
+    max_handoff_rows: int = 20_000_000
+    _written: OrderedDict = PrivateAttr(default_factory=OrderedDict)  # table -> (keys, frame)
 
     def _warehouse(self) -> Warehouse:
         return Warehouse(self.url or default_warehouse_url())
@@ -24,11 +35,36 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         if obj is None:
             return
         name = context.asset_key.path[-1]
-        keys = context.asset_partition_keys if context.has_asset_partitions else None
-        rows = self._warehouse().write(name, obj, keys)
+        keys = context.asset_partition_keys if context.has_asset_partitions else ALL
+        df = conform(obj, TABLES[name])
+        rows = self._warehouse().write(name, df, keys)
+        self._keep(name, keys, df)
         context.add_output_metadata({"warehouse_table": name, "rows_written": rows})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         name = context.asset_key.path[-1]
-        keys = context.asset_partition_keys if context.has_asset_partitions else None
-        return self._warehouse().read(name, keys)
+        keys = context.asset_partition_keys if context.has_asset_partitions else ALL
+        if name not in self._written:
+            return self._warehouse().read(name, keys)
+        written_keys, df = self._written[name]
+        if keys is ALL or written_keys is ALL:
+            return df if keys is written_keys else self._warehouse().read(name, keys)
+        wanted, here = set(keys), set(written_keys)
+        if not wanted & here:
+            return self._warehouse().read(name, keys)
+        mine = df[df[PARTITION_COLUMN].isin(wanted)] if not wanted >= here else df
+        earlier = sorted(wanted - here)
+        if not earlier:
+            return mine.reset_index(drop=True)
+        history = self._warehouse().read(name, earlier)
+        return pd.concat([history, mine], ignore_index=True).sort_values(
+            PARTITION_COLUMN, kind="stable", ignore_index=True
+        )
+
+    def _keep(self, name: str, keys, df: pd.DataFrame) -> None:
+        self._written.pop(name, None)
+        if len(df) > self.max_handoff_rows:
+            return
+        self._written[name] = (list(keys) if keys is not ALL else ALL, df)
+        while sum(len(f) for _, f in self._written.values()) > self.max_handoff_rows:
+            self._written.popitem(last=False)

@@ -28,6 +28,7 @@ from relationship_pipeline.scoring.account_scores import as_of_date
 SCORES = ("relationship_depth_score", "engagement_score")
 CI_LEVEL = 0.95  # two-sided percentile bootstrap interval
 ALL = "all"
+RANK_DECIMALS = 9  # scores equal to 9 decimals rank as ties
 
 
 def bootstrap_spearman_ci(
@@ -122,7 +123,9 @@ def score_nrr_correlation(
         for segment in segments:
             d = data if segment == ALL else data.loc[data["segment"] == segment]
             d = d.loc[d[score].notna()]
-            row = _one(d[score].to_numpy("float64"), d["nrr_12m"].to_numpy("float64"), config)
+            # equal scores must tie however their floating-point sums were ordered
+            x = d[score].to_numpy("float64").round(RANK_DECIMALS)
+            row = _one(x, d["nrr_12m"].to_numpy("float64"), config)
             rows.append({"as_of": day, "segment": segment, "score": score, **row})
     return conform(pd.DataFrame(rows), SCORE_NRR_CORRELATION)
 

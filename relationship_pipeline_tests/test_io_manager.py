@@ -1,0 +1,71 @@
+"""The IO manager hands a run's own output to later steps and reads only the days before the run."""
+
+from types import SimpleNamespace
+
+import dagster as dg
+import pandas as pd
+
+from relationship_pipeline.io_manager import WarehouseIOManager
+from relationship_pipeline.schemas import TABLES, conform
+from relationship_pipeline.warehouse import Warehouse
+
+
+def scores(days: list[str], value: float) -> pd.DataFrame:
+    rows = [
+        {c: 0 for c in TABLES["account_scores"]} | {"as_of": d, "account_id": "A1", "engagement_score": value}
+        for d in days
+    ]
+    return conform(pd.DataFrame(rows), TABLES["account_scores"])
+
+
+def context(keys):
+    return SimpleNamespace(
+        asset_key=dg.AssetKey("account_scores"), has_asset_partitions=True, asset_partition_keys=keys
+    )
+
+
+class Counting(Warehouse):
+    reads: list = []
+
+    def read(self, name, partition_keys=None, **kwargs):
+        Counting.reads.append(sorted(partition_keys) if partition_keys is not None else None)
+        return super().read(name, partition_keys, **kwargs)
+
+
+def test_a_runs_own_days_come_from_memory_and_earlier_days_from_the_warehouse(sqlite_url, monkeypatch):
+    Warehouse(sqlite_url).write(
+        "account_scores", scores(["2025-01-01", "2025-01-02"], 1.0), ["2025-01-01", "2025-01-02"]
+    )
+    manager = WarehouseIOManager(url=sqlite_url)
+    monkeypatch.setattr(WarehouseIOManager, "_warehouse", lambda self: Counting(sqlite_url))
+    run = scores(["2025-01-03", "2025-01-04"], 2.0)
+    manager.handle_output(
+        SimpleNamespace(
+            asset_key=dg.AssetKey("account_scores"),
+            has_asset_partitions=True,
+            asset_partition_keys=["2025-01-03", "2025-01-04"],
+            add_output_metadata=lambda metadata: None,
+        ),
+        run,
+    )
+    Counting.reads.clear()
+    # the run's days: no read at all
+    pd.testing.assert_frame_equal(manager.load_input(context(["2025-01-03", "2025-01-04"])), run)
+    assert Counting.reads == []
+    # a history window: only the days before the run are read, and the result equals a plain read
+    loaded = manager.load_input(context(["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]))
+    assert Counting.reads == [["2025-01-01", "2025-01-02"]]
+    pd.testing.assert_frame_equal(loaded, Warehouse(sqlite_url).read("account_scores"))
+    assert loaded["engagement_score"].tolist() == [1.0, 1.0, 2.0, 2.0]
+
+
+def test_frames_over_the_handoff_limit_are_read_back(sqlite_url):
+    manager = WarehouseIOManager(url=sqlite_url, max_handoff_rows=1)
+    out = SimpleNamespace(
+        asset_key=dg.AssetKey("account_scores"),
+        has_asset_partitions=True,
+        asset_partition_keys=["2025-01-03", "2025-01-04"],
+        add_output_metadata=lambda metadata: None,
+    )
+    manager.handle_output(out, scores(["2025-01-03", "2025-01-04"], 2.0))
+    assert manager.load_input(context(["2025-01-03"]))["engagement_score"].tolist() == [2.0]
