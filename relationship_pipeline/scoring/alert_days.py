@@ -92,8 +92,9 @@ def _single_threaded(spans: PairSpans, scores: pd.DataFrame, config: ScoringConf
         return pd.DataFrame()
     st = st.assign(day=axis.index(st["as_of"]))
     ps = spans.rows[["account_id", "internal_address", "external_address", "strength", "base", "start", "engaged_end"]]
-    m = st.merge(ps[ps["account_id"].isin(st["account_id"])], on="account_id")
-    m = m[(m["start"] <= m["day"]) & (m["day"] < m["engaged_end"])]
+    ps = ps[ps["account_id"].isin(st["account_id"]) & (ps["start"] < ps["engaged_end"])]
+    # each engaged pair on each day it is engaged, on the accounts and days flagged
+    m = _expand(ps.reset_index(drop=True), "start", "engaged_end").merge(st, on=["account_id", "day"])
     lag = (m["day"] - m["base"]).to_numpy(dtype="float64")
     m = m.assign(score=strength_score(m["strength"] * decay_factor(lag, config.half_life_days), config))
     best = m.groupby(["day", "account_id", "external_address"], as_index=False)["score"].max()
@@ -185,19 +186,26 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
     m = m[m["start"] < m["end"]]
     if m.empty:
         return pd.DataFrame()
-    daily = _expand(m.reset_index(drop=True), "start", "end")
-    where = daily["account_id_new"].fillna(UNASSIGNED)
-    daily = daily.assign(
-        new=daily["address_new"] + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")"
-    ).sort_values(["day", "address", "address_new"])
-    agg = daily.groupby(["day", "account_id", "address", "name"], as_index=False).agg(new=("new", ", ".join))
-    detail = "Champion " + agg["name"] + " (" + agg["address"] + ") now appears at " + agg["new"].astype("string") + "."
+    where = m["account_id_new"].fillna(UNASSIGNED)
+    m = m.assign(new=m["address_new"] + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")")
+    # the set of new addresses only changes where a match starts or ends: one text per segment
+    group = ["account_id", "address", "name"]
+    bounds = pd.concat([m[[*group, "start"]], m[[*group, "end"]].rename(columns={"end": "start"})])
+    bounds = bounds.drop_duplicates().sort_values([*group, "start"], ignore_index=True)
+    bounds["end"] = bounds.groupby(group, sort=False)["start"].shift(-1)
+    segments = bounds.dropna(subset=["end"]).astype({"end": "int64"})
+    active = segments.merge(m[[*group, "start", "end", "address_new", "new"]], on=group, suffixes=("", "_m"))
+    active = active[(active["start_m"] <= active["start"]) & (active["start"] < active["end_m"])]
+    active = active.sort_values([*group, "start", "address_new"])
+    texts = active.groupby([*group, "start", "end"], as_index=False).agg(new=("new", ", ".join))
+    daily = _expand(texts, "start", "end")
+    detail = "Champion " + daily["name"] + " (" + daily["address"] + ") now appears at " + daily["new"] + "."
     return pd.DataFrame(
         {
-            "day": agg["day"],
-            "account_id": agg["account_id"],
+            "day": daily["day"],
+            "account_id": daily["account_id"],
             "kind": "champion_moved",
-            "address": agg["address"],
+            "address": daily["address"],
             "detail": detail,
         }
     )
