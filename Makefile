@@ -34,7 +34,7 @@ demo-data: install
 # Generate the demo folder, materialise every day of the demo year into SQLite, print a summary.
 demo: demo-data | $(DAGSTER_HOME)
 	$(BIN)/relationship-pipeline run --data-dir $(DEMO_DIR) --warehouse $(WAREHOUSE) \
-		--start $(DEMO_START) --end $(DEMO_END) --chunk-days 92
+		--start $(DEMO_START) --end $(DEMO_END)
 
 test: install
 	env -u DAGSTER_HOME -u RELATIONSHIP_PIPELINE_WAREHOUSE_URL -u RELATIONSHIP_PIPELINE_DATA_DIR $(BIN)/pytest

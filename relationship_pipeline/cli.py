@@ -128,13 +128,13 @@ def _chunks(start: date, end: date, size: int) -> list[tuple[date, date]]:
 
 def _run(args: argparse.Namespace) -> int:
     _configure_environment(args)
-    import dagster as dg
 
     from relationship_pipeline.definitions import defs
+    from relationship_pipeline.instance import cli_instance
 
     job = defs.resolve_job_def("daily_pipeline")
     selection = _asset_selection(job, args.assets)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = cli_instance()
     blocking_keys = _blocking_check_keys()
     chunks = _chunks(args.start, args.end, args.chunk_days)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
