@@ -26,7 +26,7 @@ like with like. Pointing the CLI at the whole folder works too (the extra day is
 in the run).
 
 **Volume.** ``--interactions`` per year (so ``--years 3`` writes three times as many), split 80 %
-email / 12 % meetings / 8 % calls, each channel's total exact (largest-remainder rounding per
+email / 12 % meetings / 8 % calls, each channel's total exact (rounded cumulative shares per
 day; the extra day adds round(channel total per year × its share of a year)). Weekends carry
 15 % of a weekday's volume.
 
@@ -373,13 +373,12 @@ def build_world(rng: np.random.Generator, spec: Spec) -> World:
 # time and volume
 
 
-def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    share = total * weights / weights.sum()
-    out = np.floor(share).astype(np.int64)
-    rest = total - int(out.sum())
-    if rest > 0:
-        out[np.argsort(-(share - out), kind="stable")[:rest]] += 1
-    return out
+def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` split in proportion to ``weights``, exactly: differences of the rounded
+    cumulative share, so fractions spread evenly over the days instead of piling up."""
+    cum = np.rint(np.cumsum(weights) / weights.sum() * total).astype(np.int64)
+    cum[-1] = total
+    return np.diff(np.concatenate([[0], cum]))
 
 
 def day_counts(spec: Spec, cal: Calendar, channel: str) -> np.ndarray:
@@ -392,7 +391,7 @@ def day_counts(spec: Spec, cal: Calendar, channel: str) -> np.ndarray:
     w[cut] = w[main][~cut[main]].mean()  # a cut day is a mean day
     per_year = channel_total(spec, channel)
     counts = np.zeros(len(days), dtype=np.int64)
-    counts[main] = _largest_remainder(per_year * spec.years, w[main])
+    counts[main] = _allocate(per_year * spec.years, w[main])
     counts[-1] = round(per_year * w[-1] / (w[main].sum() / spec.years))
     return counts
 
@@ -652,9 +651,12 @@ def write_channel(table: pa.Table, at: np.ndarray, out: Path, channel_dir: str, 
     keys_sorted = keys[order]
     uniq, first = np.unique(keys_sorted, return_index=True)
     bounds = list(first) + [len(keys_sorted)]
+    slices = {int(key): order[bounds[i] : bounds[i + 1]] for i, key in enumerate(uniq)}
+    for d in cut:  # a cut day always has its own file, header only if it has no rows
+        slices.setdefault(int(d.astype("int64")) + 10**6, np.array([], dtype=np.int64))
     files = []
-    for i, key in enumerate(uniq):
-        idx = order[bounds[i] : bounds[i + 1]]
+    for key in sorted(slices):
+        idx = slices[key]
         part = table.take(pa.array(idx))
         if key >= 10**6:
             d = np.datetime64(int(key - 10**6), "D").astype(date)
