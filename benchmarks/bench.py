@@ -285,10 +285,16 @@ class Bench:
             self.say(f"peer: {peer['seconds']:.1f}s on {peer['threads']} threads, {peer['rows']}")
             self.results["stages"]["peer"] = peer
             if backfill_ok and not a.skip_compare:
-                month_ends = [d for d in (_month_ends(first, end1)) if d != end1]
-                outcome = compare(f"sqlite:///{wh1}", peer_db, end1, account_days=month_ends)
+                if a.compare_all_days:
+                    account_days = [first + timedelta(days=i) for i in range((end1 - first).days)]
+                else:
+                    account_days = [d for d in _month_ends(first, end1) if d != end1]
+                outcome = compare(f"sqlite:///{wh1}", peer_db, end1, account_days=account_days)
                 self.results["stages"]["compare"] = outcome
-                self.say(f"compare: {'equal' if outcome['equal'] else 'DIFFERENT'} on {end1} (+{len(month_ends)} month ends)")
+                self.say(
+                    f"compare: {'equal' if outcome['equal'] else 'DIFFERENT'}: pairs on {end1}, accounts on "
+                    f"{outcome['account_days']} days"
+                )
                 for p in outcome["problems"]:
                     self.say(f"  {p}")
 
@@ -400,7 +406,7 @@ def table_rows(results: dict, spec: gen.Spec) -> list[dict]:
             "equal" if c["equal"] else f"{len(c['problems'])}+ differences",
             "equal",
             c["equal"],
-            f"{c['pairs_ours']:,} pairs, {c['accounts_compared']:,} account-days, max |Δstrength| {c['max_strength_diff']:.1e}",
+            f"{c['pairs_ours']:,} pairs on the last day, {c['accounts_compared']:,} account-days, max |Δstrength| {c['max_strength_diff']:.1e}",
         )
     for r in st.get("ingest", []):
         add(
@@ -481,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-next-day", action="store_true")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-compare", action="store_true", help="run the peer but do not compare it with the warehouse")
+    parser.add_argument("--compare-all-days", action="store_true", help="compare account figures on every day, not only month ends")
     parser.add_argument("--skip-history", action="store_true", help="no second backfill over every year")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--timeout", type=float, default=0, help="seconds per CLI run before it is stopped (default: none)")

@@ -79,10 +79,11 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
     cw = config.channel_weights
     bounds = [0] + [d for d, _ in config.recency_weights] + [config.engagement_horizon_days]
     weights = [w for _, w in config.recency_weights] + [config.recency_tail_weight]
+    def cum_before(k: int) -> str:  # running sum of points up to day − k
+        return "cum" if k == 0 else f"lag(cum, {k}, 0.0) OVER w"
+
     recency = " + ".join(
-        f"{w!r} * sum(points) OVER (PARTITION BY account_id ORDER BY day RANGE BETWEEN {hi - 1} PRECEDING AND {lo} PRECEDING)"
-        for lo, hi, w in zip(bounds[:-1], bounds[1:], weights)
-        if hi > lo
+        f"{w!r} * ({cum_before(lo)} - {cum_before(hi)})" for lo, hi, w in zip(bounds[:-1], bounds[1:], weights) if hi > lo
     )
     values = {
         "crm": str(data_dir / "crm"),

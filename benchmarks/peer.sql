@@ -225,11 +225,19 @@ dense AS (
     LEFT JOIN ev USING (account_id, day)
     LEFT JOIN engagement_points_per_day p USING (account_id, day)
 ),
-windowed AS (
+running AS (
     SELECT account_id, day,
-           sum(delta) OVER (PARTITION BY account_id ORDER BY day) AS engaged_stakeholders,
-           ${recency_sum} AS engagement_points
+           sum(delta) OVER w AS engaged_stakeholders,
+           sum(points) OVER w AS cum
     FROM dense
+    WINDOW w AS (PARTITION BY account_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+),
+-- points of touches k days back weigh by k's recency bucket: differences of the running sum
+-- at the bucket bounds (the day axis is dense, so lag(cum, k) is the sum up to day − k)
+windowed AS (
+    SELECT account_id, day, engaged_stakeholders, ${recency_sum} AS engagement_points
+    FROM running
+    WINDOW w AS (PARTITION BY account_id ORDER BY day)
 )
 SELECT w.account_id, w.day, CAST(w.engaged_stakeholders AS BIGINT) AS engaged_stakeholders,
        w.engagement_points,
