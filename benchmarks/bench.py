@@ -58,6 +58,7 @@ PIPELINE_ENV = (
     "RELATIONSHIP_PIPELINE_CRM_SQL_URL",
 )
 # The issue's targets (stated at 10 M interactions a year for the scale ones).
+HEADLINE_INTERACTIONS = 10_000_000
 TARGETS = {
     "backfill_seconds": 600.0,
     "backfill_peak_rss_gb": 4.0,
@@ -251,7 +252,7 @@ class Bench:
         if not self.args.ephemeral_instance:
             res["dagster"] = dagster_step_seconds(home)
         state = "timed out" if res["timed_out"] else ("ok" if res["returncode"] == 0 else f"exit {res['returncode']}")
-        self.say(f"cli: {name}: {state} in {res['seconds']:.1f}s, peak RSS {res['peak_rss_bytes'] / 2**30:.2f} GiB (log {res['log']})")
+        self.say(f"cli: {name}: {state} in {res['seconds']:.1f}s, peak RSS {res['peak_rss_bytes'] / 1e9:.2f} GB (log {res['log']})")
         return res
 
     def run(self) -> dict:
@@ -367,8 +368,12 @@ def table_rows(results: dict, spec: gen.Spec) -> list[dict]:
     """[{measure, value, target, ok}] — ok is None where the issue sets no target."""
     st = results["stages"]
     rows = []
+    # A pass below the headline size says little (a fail does: it only gets worse with size).
+    small = spec.interactions < HEADLINE_INTERACTIONS
 
-    def add(measure, value, target=None, ok=None, note=""):
+    def add(measure, value, target=None, ok=None, note="", scale=False):
+        if scale and small and ok:
+            ok = "small"
         rows.append({"measure": measure, "value": value, "target": target, "ok": ok, "note": note})
 
     g = results["generate"]
@@ -377,20 +382,23 @@ def table_rows(results: dict, spec: gen.Spec) -> list[dict]:
     if b:
         failed = b["timed_out"] or b["returncode"] != 0
         status = " (timed out)" if b["timed_out"] else (f" (exit {b['returncode']})" if b["returncode"] else "")
-        add("year backfill, CLI (s)", f"{b['seconds']:.1f}{status}", f"< {TARGETS['backfill_seconds']:.0f}", None if failed else b["seconds"] < TARGETS["backfill_seconds"], f"{b['interactions']:,} interactions")
+        add("year backfill, CLI (s)", f"{b['seconds']:.1f}{status}", f"< {TARGETS['backfill_seconds']:.0f}", None if failed else b["seconds"] < TARGETS["backfill_seconds"], f"{b['interactions']:,} interactions", scale=True)
+        o = dagster_overhead(b)
+        if o["overhead_seconds"] is not None:
+            add("  of which Dagster around the steps (s)", f"{o['overhead_seconds']:.1f}", note=f"run {o['run_seconds']:.1f}s − steps {o['steps_seconds']:.1f}s ({o['steps_from']})")
         gb = b["peak_rss_bytes"] / 1e9
-        add("year backfill, peak RSS (GB)", f"{gb:.2f}", f"< {TARGETS['backfill_peak_rss_gb']:.0f}", None if failed else gb < TARGETS["backfill_peak_rss_gb"])
+        add("year backfill, peak RSS (GB)", f"{gb:.2f}", f"< {TARGETS['backfill_peak_rss_gb']:.0f}", None if failed else gb < TARGETS["backfill_peak_rss_gb"], scale=True)
     n = st.get("next_day")
     if n:
         failed = n["timed_out"] or n["returncode"] != 0
-        add("next day, CLI incl. Dagster (s)", f"{n['seconds']:.1f}", f"< {TARGETS['next_day_seconds']:.0f}", None if failed else n["seconds"] < TARGETS["next_day_seconds"])
+        add("next day, CLI incl. Dagster (s)", f"{n['seconds']:.1f}", f"< {TARGETS['next_day_seconds']:.0f}", None if failed else n["seconds"] < TARGETS["next_day_seconds"], scale=True)
         add("a day's cost after 1 year (s)", f"{n['seconds']:.1f}", note="= next day")
     years = spec.years
     h = st.get(f"next_day_{years}y")
     if n and h:
         ratio = h["seconds"] / n["seconds"]
         add(f"a day's cost after {years} years (s)", f"{h['seconds']:.1f}")
-        add(f"  after {years} y ÷ after 1 y", f"{ratio:.2f}", f"≤ {TARGETS['history_ratio']}", ratio <= TARGETS["history_ratio"])
+        add(f"  after {years} y ÷ after 1 y", f"{ratio:.2f}", f"≤ {TARGETS['history_ratio']}", ratio <= TARGETS["history_ratio"], scale=True)
     elif years < 2:
         add("a day's cost after 3 years", "skipped", note="needs --years 3")
     p = st.get("peer")
@@ -436,12 +444,15 @@ def render_table(results: dict) -> str:
     w1 = max(len(r["measure"]) for r in rows)
     w2 = max(len(str(r["value"])) for r in rows)
     w3 = max(len(str(r["target"] or "")) for r in rows)
-    lines = [head, "", f"{'measure':<{w1}}  {'value':>{w2}}  {'target':<{w3}}  ok    note", "-" * (w1 + w2 + w3 + 14 + 30)]
+    lines = [head, "", f"{'measure':<{w1}}  {'value':>{w2}}  {'target':<{w3}}  ok     note", "-" * (w1 + w2 + w3 + 14 + 30)]
     for r in rows:
-        ok = {True: "pass", False: "FAIL", None: ""}[r["ok"]]
-        lines.append(f"{r['measure']:<{w1}}  {str(r['value']):>{w2}}  {str(r['target'] or ''):<{w3}}  {ok:<4}  {r['note']}")
+        ok = {True: "pass", False: "FAIL", None: "", "small": "pass*"}[r["ok"]]
+        lines.append(f"{r['measure']:<{w1}}  {str(r['value']):>{w2}}  {str(r['target'] or ''):<{w3}}  {ok:<5}  {r['note']}")
     lines.append("")
-    lines.append("Scale targets are the issue's, stated for 10 M interactions a year (2,000 employees, 200,000 contacts, 20,000 accounts).")
+    lines.append(
+        "Scale targets are the issue's, stated for 10 M interactions a year (2,000 employees, 200,000 contacts, "
+        "20,000 accounts); pass* = met, but at a smaller size than the target's."
+    )
     return "\n".join(lines)
 
 
