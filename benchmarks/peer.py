@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from datetime import date, timedelta
@@ -91,7 +92,9 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
         "meeting_source": _source(data_dir / "meetings", "meeting", ["start", "end", "status", "organizer", "attendees"]),
         "call_source": _source(data_dir / "calls", "call", ["started_at", "duration_s", "status", "caller", "callee"]),
         "auto_reply_condition": "(" + " OR ".join(f"starts_with(subj, {_quote(p)})" for p in AUTO_REPLY_SUBJECT_PREFIXES) + ")",
-        "bounce_condition": "split_part(address, '@', 1) IN (" + ", ".join(_quote(p) for p in sorted(BOUNCE_LOCAL_PARTS)) + ")",
+        "bounce_condition": "regexp_matches(lower(coalesce(sender, '')), "
+        + _quote("(^|[<\\s\"])(" + "|".join(re.escape(p) for p in sorted(BOUNCE_LOCAL_PARTS)) + ")@")
+        + ")",
         "answered_statuses": ", ".join(_quote(s) for s in ANSWERED),
         "email_weight": repr(cw["email"]),
         "meeting_weight": repr(cw["meeting"]),
@@ -109,7 +112,8 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
         "engaged_strength": repr(threshold_strength(config.engaged_min_score, config)),
         "min_published_score": repr(config.min_published_score),
         "engaged_min_score": repr(config.engaged_min_score),
-        "channel_weight_cases": " ".join(f"WHEN {_quote(ch)} THEN {cw[ch]!r}" for ch in ("email", "meeting", "call")) + " ELSE 0.0",
+        "channel_weight_cases": " ".join(f"WHEN {code} THEN {cw[ch]!r}" for code, ch in enumerate(("email", "meeting", "call")))
+        + " ELSE 0.0",
         "recency_sum": recency,
     }
     text = Template(SQL_FILE.read_text()).substitute(values)
@@ -171,9 +175,14 @@ def peer_pairs_on(db_path: Path, day: date, config: ScoringConfig | None = None)
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute(
             f"""
-            SELECT internal_address, external_address, account_id,
-                   strength * pow(2.0, -({d} - day) / {float(config.half_life_days)!r}) AS strength
-            FROM pair_changes WHERE day <= {d} AND (next_day IS NULL OR next_day > {d})
+            SELECT i.address AS internal_address, e.address AS external_address,
+                   coalesce(a.account_id, 'unassigned') AS account_id,
+                   c.strength * pow(2.0, -({d} - c.day) / {float(config.half_life_days)!r}) AS strength
+            FROM pair_changes c
+            JOIN people i ON i.pid = c.ip
+            JOIN people e ON e.pid = c.ep
+            LEFT JOIN accounts a ON a.acc = c.acc
+            WHERE c.day <= {d} AND (c.next_day IS NULL OR c.next_day > {d})
             """
         ).df()
 

@@ -7,6 +7,7 @@
 --   engagement (seed 004) per account and day: Σ channel weight × recency weight ÷ CRM contacts
 --
 -- Times are epoch days (DOUBLE, UTC); a day is its epoch-day number; the end of day d is d + 1.
+-- Interactions, people and accounts get integer keys early: joins and windows run on integers.
 -- Statements are separated by a line holding only ';;' so peer.py can time each step.
 
 SET TimeZone = 'UTC';
@@ -21,139 +22,127 @@ CREATE OR REPLACE TABLE internal_domains AS
 SELECT DISTINCT split_part(address, '@', 2) AS domain FROM team;
 ;;
 CREATE OR REPLACE TABLE accounts AS
-SELECT trim(account_id) AS account_id, domains
-FROM read_csv('${crm}/accounts.csv', all_varchar = true, header = true)
-WHERE coalesce(trim(account_id), '') <> '';
+SELECT CAST(row_number() OVER (ORDER BY account_id) AS INTEGER) AS acc, account_id, domains
+FROM (
+    SELECT trim(account_id) AS account_id, any_value(domains) AS domains
+    FROM read_csv('${crm}/accounts.csv', all_varchar = true, header = true)
+    WHERE coalesce(trim(account_id), '') <> ''
+    GROUP BY 1
+);
 ;;
 CREATE OR REPLACE TABLE account_domains AS
-SELECT domain, min(account_id) AS account_id
-FROM (
-    SELECT account_id, lower(trim(unnest(string_split(domains, ';')))) AS domain FROM accounts
-)
+SELECT domain, min(acc) AS acc
+FROM (SELECT acc, lower(trim(unnest(string_split(domains, ';')))) AS domain FROM accounts)
 WHERE domain <> ''
 GROUP BY domain;
 ;;
 CREATE OR REPLACE TABLE contacts AS
-SELECT lower(trim(address)) AS address, any_value(trim(account_id)) AS account_id
-FROM read_csv('${crm}/contacts.csv', all_varchar = true, header = true)
-WHERE coalesce(trim(address), '') <> ''
-GROUP BY 1;
+SELECT c.address, a.acc
+FROM (
+    SELECT lower(trim(address)) AS address, any_value(trim(account_id)) AS account_id
+    FROM read_csv('${crm}/contacts.csv', all_varchar = true, header = true)
+    WHERE coalesce(trim(address), '') <> ''
+    GROUP BY 1
+) c JOIN accounts a USING (account_id);
 ;;
 CREATE OR REPLACE TABLE contacts_per_account AS
-SELECT account_id, count(DISTINCT address) AS contacts FROM contacts GROUP BY account_id;
+SELECT acc, count(*) AS contacts FROM contacts GROUP BY acc;
 ;;
--- Interactions and their participants (one row per interaction × distinct address) ------------
--- Emails: every From / To / Cc address; "Name <addr>" or a bare addr.
+-- Interactions: iid = 3 · row + channel (0 email, 1 meeting, 2 call) -----------------------------
+-- Emails: From / To / Cc, each "Name <addr>" or a bare addr.
 CREATE OR REPLACE TABLE email_rows AS
-SELECT row_number() OVER () AS n,
+SELECT 3 * CAST(row_number() OVER () AS BIGINT) AS iid,
        epoch(CAST(sent_at AS TIMESTAMPTZ)) / 86400.0 AS t,
        "from" AS sender, "to" AS rcpt_to, cc,
        regexp_replace(lower(trim(coalesce(subject, ''))), '\s+', ' ', 'g') AS subj
 FROM ${email_source};
 ;;
-CREATE OR REPLACE TABLE email_parts AS
-SELECT DISTINCT n, address FROM (
-    SELECT n, lower(trim(CASE WHEN raw LIKE '%<%>%' THEN regexp_extract(raw, '<([^>]*)>', 1) ELSE raw END)) AS address
-    FROM (
-        SELECT n, unnest(string_split(coalesce(sender, '') || ';' || coalesce(rcpt_to, '') || ';' || coalesce(cc, ''), ';')) AS raw
-        FROM email_rows
-    )
-)
-WHERE address <> '';
-;;
-CREATE OR REPLACE TABLE email_senders AS
-SELECT n, lower(trim(CASE WHEN raw LIKE '%<%>%' THEN regexp_extract(raw, '<([^>]*)>', 1) ELSE raw END)) AS address
-FROM (SELECT n, unnest(string_split(coalesce(sender, ''), ';')) AS raw FROM email_rows);
-;;
--- Meetings (CSV): organizer + attendees; duration from start/end; cancelled counts nothing.
 CREATE OR REPLACE TABLE meeting_rows AS
-SELECT row_number() OVER () AS n,
+SELECT 3 * CAST(row_number() OVER () AS BIGINT) + 1 AS iid,
        epoch(CAST(start AS TIMESTAMPTZ)) / 86400.0 AS t,
        epoch(CAST(nullif(trim("end"), '') AS TIMESTAMPTZ)) - epoch(CAST(start AS TIMESTAMPTZ)) AS duration_s,
        lower(trim(coalesce(status, ''))) AS status, organizer, attendees
 FROM ${meeting_source};
 ;;
-CREATE OR REPLACE TABLE meeting_parts AS
-SELECT DISTINCT n, address FROM (
-    SELECT n, lower(trim(CASE WHEN raw LIKE '%<%>%' THEN regexp_extract(raw, '<([^>]*)>', 1) ELSE raw END)) AS address
-    FROM (
-        SELECT n, unnest(string_split(coalesce(organizer, '') || ';' || coalesce(attendees, ''), ';')) AS raw
-        FROM meeting_rows
-    )
-)
-WHERE address <> '';
-;;
--- Calls: caller and callee; missed counts nothing.
 CREATE OR REPLACE TABLE call_rows AS
-SELECT row_number() OVER () AS n,
+SELECT 3 * CAST(row_number() OVER () AS BIGINT) + 2 AS iid,
        epoch(CAST(started_at AS TIMESTAMPTZ)) / 86400.0 AS t,
        TRY_CAST(duration_s AS DOUBLE) AS duration_s,
-       lower(trim(coalesce(status, ''))) AS status,
-       lower(trim(caller)) AS caller, lower(trim(callee)) AS callee
+       lower(trim(coalesce(status, ''))) AS status, caller, callee
 FROM ${call_source};
 ;;
--- One table of interactions with their undecayed weight before group dilution.
+-- Every (interaction, address cell item), then normalised: the address inside <...> or the item.
+CREATE OR REPLACE TABLE raw_parts AS
+WITH items AS (
+    SELECT iid, unnest(string_split(coalesce(sender, '') || ';' || coalesce(rcpt_to, '') || ';' || coalesce(cc, ''), ';')) AS raw
+    FROM email_rows
+    UNION ALL
+    SELECT iid, unnest(string_split(coalesce(organizer, '') || ';' || coalesce(attendees, ''), ';')) FROM meeting_rows
+    UNION ALL SELECT iid, caller FROM call_rows
+    UNION ALL SELECT iid, callee FROM call_rows
+)
+SELECT iid, lower(trim(CASE WHEN contains(raw, '<') THEN regexp_extract(raw, '<([^>]*)>', 1) ELSE raw END)) AS address
+FROM items
+WHERE coalesce(trim(raw), '') <> '';
+;;
+-- Who is who: our team or an internal domain; else a CRM contact's account; else a domain's.
+CREATE OR REPLACE TABLE people AS
+SELECT CAST(row_number() OVER (ORDER BY p.address) AS INTEGER) AS pid, p.address,
+       (t.address IS NOT NULL OR i.domain IS NOT NULL) AS internal,
+       coalesce(c.acc, d.acc) AS acc
+FROM (SELECT DISTINCT address FROM raw_parts) p
+LEFT JOIN team t ON t.address = p.address
+LEFT JOIN internal_domains i ON i.domain = split_part(p.address, '@', 2)
+LEFT JOIN contacts c ON c.address = p.address
+LEFT JOIN account_domains d ON d.domain = split_part(p.address, '@', 2);
+;;
+CREATE OR REPLACE TABLE parts AS
+SELECT DISTINCT r.iid, p.pid, p.internal, p.acc
+FROM raw_parts r JOIN people p USING (address);
+;;
+-- Undecayed weight before group dilution.
 CREATE OR REPLACE TABLE inter AS
-SELECT 'e' || n AS iid, 'email' AS channel, t,
-       CASE WHEN ${auto_reply_condition} OR n IN (SELECT n FROM email_senders WHERE ${bounce_condition})
+SELECT e.iid, 0 AS channel, e.t,
+       CASE WHEN ${auto_reply_condition} OR ${bounce_condition}
             THEN ${email_weight} * ${automated_email_weight} ELSE ${email_weight} END AS base_w
-FROM email_rows
+FROM email_rows e
 UNION ALL
-SELECT 'm' || n, 'meeting', t,
+SELECT iid, 1, t,
        CASE WHEN status IN ('cancelled', 'canceled') THEN 0.0
             ELSE ${meeting_weight} * coalesce(greatest(least(duration_s / ${meeting_reference_s}, ${duration_max}), ${duration_min}), 1.0) END
 FROM meeting_rows
 UNION ALL
-SELECT 'c' || n, 'call', t,
+SELECT iid, 2, t,
        CASE WHEN status IN (${answered_statuses})
             THEN ${call_weight} * coalesce(greatest(least(duration_s / ${call_reference_s}, ${duration_max}), ${duration_min}), 1.0)
             ELSE 0.0 END
 FROM call_rows;
 ;;
-CREATE OR REPLACE TABLE parts AS
-SELECT 'e' || n AS iid, address FROM email_parts
-UNION ALL SELECT 'm' || n, address FROM meeting_parts
-UNION ALL SELECT DISTINCT 'c' || n, address FROM (
-    SELECT n, caller AS address FROM call_rows UNION ALL SELECT n, callee FROM call_rows
-) WHERE coalesce(address, '') <> '';
-;;
--- Who is who: our team or an internal domain; else a CRM contact's account; else a domain's.
-CREATE OR REPLACE TABLE people AS
-SELECT p.address,
-       (p.address IN (SELECT address FROM team) OR split_part(p.address, '@', 2) IN (SELECT domain FROM internal_domains)) AS internal,
-       coalesce(c.account_id, d.account_id, 'unassigned') AS account_id
-FROM (SELECT DISTINCT address FROM parts) p
-LEFT JOIN contacts c ON c.address = p.address
-LEFT JOIN account_domains d ON d.domain = split_part(p.address, '@', 2);
-;;
 -- Touches: interaction × internal × external, weight diluted by group size (n − 1)^(−exponent).
 CREATE OR REPLACE TABLE touches AS
 WITH sized AS (
     SELECT i.iid, i.channel, i.t, CAST(floor(i.t) AS INTEGER) AS day,
-           i.base_w * pow(greatest(count(*) - 1, 1), -${group_dilution_exponent}) AS w
-    FROM inter i JOIN parts p USING (iid)
+           i.base_w * pow(greatest(s.n - 1, 1), -${group_dilution_exponent}) AS w
+    FROM inter i JOIN (SELECT iid, count(*) AS n FROM parts GROUP BY iid) s USING (iid)
     WHERE i.t >= ${first_day} AND i.t < ${last_day} + 1
-    GROUP BY i.iid, i.channel, i.t, i.base_w
 ),
-who AS (SELECT p.iid, p.address, pe.internal, pe.account_id FROM parts p JOIN people pe USING (address))
-SELECT s.iid, s.channel, s.t, s.day, s.w, a.address AS internal_address, b.address AS external_address, b.account_id
-FROM sized s
-JOIN who a ON a.iid = s.iid AND a.internal
-JOIN who b ON b.iid = s.iid AND NOT b.internal;
+ours AS (SELECT iid, pid FROM parts WHERE internal),
+theirs AS (SELECT iid, pid, acc FROM parts WHERE NOT internal)
+SELECT s.iid, s.channel, s.t, s.day, s.w, a.pid AS ip, b.pid AS ep, b.acc
+FROM sized s JOIN ours a USING (iid) JOIN theirs b USING (iid);
 ;;
 -- Pair strength on the days it changes: S_c = Σ_{t < c + 1} w · 2^(−(c + 1 − t)/H), as a running
 -- sum of w · 2^((t − first_day)/H) rescaled; any later day d before the next change is
 -- S_c · 2^(−(d − c)/H).
 CREATE OR REPLACE TABLE pair_changes AS
-SELECT internal_address, external_address, account_id, day,
+SELECT ip, ep, acc, day,
        sum(g) OVER w * pow(2.0, (${first_day} - day - 1) / ${half_life}) AS strength,
        lead(day) OVER w AS next_day
 FROM (
-    SELECT internal_address, external_address, any_value(account_id) AS account_id, day,
-           sum(w * pow(2.0, (t - ${first_day}) / ${half_life})) AS g
-    FROM touches GROUP BY internal_address, external_address, day
+    SELECT ip, ep, any_value(acc) AS acc, day, sum(w * pow(2.0, (t - ${first_day}) / ${half_life})) AS g
+    FROM touches GROUP BY ip, ep, day
 )
-WINDOW w AS (PARTITION BY internal_address, external_address ORDER BY day);
+WINDOW w AS (PARTITION BY ip, ep ORDER BY day);
 ;;
 -- Published pairs per day: each change row is published from its day while S_c · 2^(−k/H) ≥ the
 -- threshold strength, until the next change.
@@ -176,70 +165,68 @@ FROM days d LEFT JOIN (SELECT day, sum(delta) AS delta FROM ev GROUP BY day) e U
 -- intervals (gaps and islands), then +1/−1 events per account over a dense day axis.
 CREATE OR REPLACE TABLE engaged_islands AS
 WITH iv AS (
-    SELECT account_id, external_address, day AS lo,
+    SELECT acc, ep, day AS lo,
            least(coalesce(next_day - 1, ${last_day}), ${last_day},
                  day + CAST(floor(${half_life} * log2(strength / ${engaged_strength})) AS INTEGER)) AS hi
     FROM pair_changes
-    WHERE strength >= ${engaged_strength} AND account_id IN (SELECT account_id FROM accounts)
+    WHERE strength >= ${engaged_strength} AND acc IS NOT NULL
 ),
 o AS (
-    SELECT *, max(hi) OVER (PARTITION BY account_id, external_address ORDER BY lo, hi
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_hi
+    SELECT *, max(hi) OVER (PARTITION BY ep ORDER BY lo, hi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_hi
     FROM iv
 ),
 f AS (
     SELECT *, sum(CASE WHEN prev_hi IS NULL OR lo > prev_hi + 1 THEN 1 ELSE 0 END)
-                  OVER (PARTITION BY account_id, external_address ORDER BY lo, hi) AS island
+                  OVER (PARTITION BY ep ORDER BY lo, hi) AS island
     FROM o
 )
-SELECT account_id, external_address, min(lo) AS lo, max(hi) AS hi
-FROM f GROUP BY account_id, external_address, island;
+SELECT any_value(acc) AS acc, ep, min(lo) AS lo, max(hi) AS hi
+FROM f GROUP BY ep, island;
 ;;
 -- Seed 004 engagement points per account and touch day: each live (interaction, account) once.
 CREATE OR REPLACE TABLE engagement_points_per_day AS
-SELECT account_id, day, sum(cw) AS points
+SELECT acc, day, sum(cw) AS points
 FROM (
-    SELECT iid, account_id, any_value(day) AS day,
-           CASE any_value(channel) ${channel_weight_cases} END AS cw
+    SELECT iid, acc, any_value(day) AS day, CASE any_value(channel) ${channel_weight_cases} END AS cw
     FROM touches
-    WHERE account_id IN (SELECT account_id FROM accounts)
-    GROUP BY iid, account_id
+    WHERE acc IS NOT NULL
+    GROUP BY iid, acc
     HAVING max(w) > 0
 )
-GROUP BY account_id, day;
+GROUP BY acc, day;
 ;;
 CREATE OR REPLACE TABLE account_day AS
 WITH grid AS (
-    SELECT a.account_id, CAST(r.range AS INTEGER) AS day
-    FROM (SELECT DISTINCT account_id FROM accounts) a CROSS JOIN range(${first_day}, ${last_day} + 1) r
+    SELECT a.acc, CAST(r.range AS INTEGER) AS day
+    FROM accounts a CROSS JOIN range(${first_day}, ${last_day} + 1) r
 ),
 ev AS (
-    SELECT account_id, day, sum(delta) AS delta FROM (
-        SELECT account_id, lo AS day, 1 AS delta FROM engaged_islands
-        UNION ALL SELECT account_id, hi + 1, -1 FROM engaged_islands
-    ) GROUP BY account_id, day
+    SELECT acc, day, sum(delta) AS delta FROM (
+        SELECT acc, lo AS day, 1 AS delta FROM engaged_islands
+        UNION ALL SELECT acc, hi + 1, -1 FROM engaged_islands
+    ) GROUP BY acc, day
 ),
 dense AS (
-    SELECT g.account_id, g.day, coalesce(ev.delta, 0) AS delta, coalesce(p.points, 0.0) AS points
+    SELECT g.acc, g.day, coalesce(ev.delta, 0) AS delta, coalesce(p.points, 0.0) AS points
     FROM grid g
-    LEFT JOIN ev USING (account_id, day)
-    LEFT JOIN engagement_points_per_day p USING (account_id, day)
+    LEFT JOIN ev USING (acc, day)
+    LEFT JOIN engagement_points_per_day p USING (acc, day)
 ),
 running AS (
-    SELECT account_id, day,
+    SELECT acc, day,
            sum(delta) OVER w AS engaged_stakeholders,
            sum(points) OVER w AS cum
     FROM dense
-    WINDOW w AS (PARTITION BY account_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+    WINDOW w AS (PARTITION BY acc ORDER BY day ROWS UNBOUNDED PRECEDING)
 ),
 -- points of touches k days back weigh by k's recency bucket: differences of the running sum
 -- at the bucket bounds (the day axis is dense, so lag(cum, k) is the sum up to day − k)
 windowed AS (
-    SELECT account_id, day, engaged_stakeholders, ${recency_sum} AS engagement_points
+    SELECT acc, day, engaged_stakeholders, ${recency_sum} AS engagement_points
     FROM running
-    WINDOW w AS (PARTITION BY account_id ORDER BY day)
+    WINDOW w AS (PARTITION BY acc ORDER BY day)
 )
-SELECT w.account_id, w.day, CAST(w.engaged_stakeholders AS BIGINT) AS engaged_stakeholders,
+SELECT a.account_id, w.day, CAST(w.engaged_stakeholders AS BIGINT) AS engaged_stakeholders,
        w.engagement_points,
        CASE WHEN coalesce(c.contacts, 0) > 0 THEN w.engagement_points / c.contacts ELSE 0.0 END AS engagement_score
-FROM windowed w LEFT JOIN contacts_per_account c USING (account_id);
+FROM windowed w JOIN accounts a USING (acc) LEFT JOIN contacts_per_account c USING (acc);
