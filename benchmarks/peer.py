@@ -80,12 +80,12 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
     cw = config.channel_weights
     bounds = [0] + [d for d, _ in config.recency_weights] + [config.engagement_horizon_days]
     weights = [w for _, w in config.recency_weights] + [config.recency_tail_weight]
-    def cum_before(k: int) -> str:  # running sum of points up to day − k
-        return "cum" if k == 0 else f"lag(cum, {k}, 0.0) OVER w"
-
-    recency = " + ".join(
-        f"{w!r} * ({cum_before(lo)} - {cum_before(hi)})" for lo, hi, w in zip(bounds[:-1], bounds[1:], weights) if hi > lo
-    )
+    # a touch k days back weighs weights[b] for k in [bounds[b], bounds[b + 1]): steps of the weight
+    steps, previous = [], 0.0
+    for lo, w in zip(bounds[:-1], weights):
+        steps.append(f"({lo}, {w - previous!r})")
+        previous = w
+    steps.append(f"({bounds[-1]}, {-previous!r})")
     values = {
         "crm": str(data_dir / "crm"),
         "email_source": _source(data_dir / "emails", "email", ["sent_at", "from", "to", "cc", "subject"]),
@@ -114,7 +114,7 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
         "engaged_min_score": repr(config.engaged_min_score),
         "channel_weight_cases": " ".join(f"WHEN {code} THEN {cw[ch]!r}" for code, ch in enumerate(("email", "meeting", "call")))
         + " ELSE 0.0",
-        "recency_sum": recency,
+        "recency_steps": ", ".join(steps),
     }
     text = Template(SQL_FILE.read_text()).substitute(values)
     return [s.strip() for s in text.split("\n;;\n") if s.strip() and not all(line.startswith("--") for line in s.strip().splitlines())]
@@ -155,7 +155,7 @@ def run_peer(
 def _statement_name(sql: str) -> str:
     for line in sql.splitlines():
         line = line.strip()
-        if line.upper().startswith("CREATE OR REPLACE TABLE"):
+        if line.upper().startswith(("CREATE OR REPLACE TABLE", "CREATE OR REPLACE VIEW")):
             return line.split()[4]
         if line and not line.startswith("--"):
             return line.split()[0].lower()
@@ -193,7 +193,7 @@ def peer_accounts_on(db_path: Path, days: list[date]) -> pd.DataFrame:
     keys = ", ".join(str(epoch_day(d)) for d in days)
     with duckdb.connect(str(db_path), read_only=True) as con:
         df = con.execute(
-            f"SELECT account_id, day, engaged_stakeholders, engagement_points, engagement_score FROM account_day WHERE day IN ({keys})"
+            f"SELECT account_id, day, engaged_stakeholders, engagement_points, engagement_score FROM account_day_named WHERE day IN ({keys})"
         ).df()
     df["as_of"] = [(EPOCH + timedelta(days=int(d))).isoformat() for d in df["day"]]
     return df.drop(columns="day")

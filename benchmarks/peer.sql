@@ -161,8 +161,7 @@ days AS (SELECT CAST(range AS INTEGER) AS day FROM range(${first_day}, ${last_da
 SELECT d.day, CAST(sum(coalesce(e.delta, 0)) OVER (ORDER BY d.day) AS BIGINT) AS published_pairs
 FROM days d LEFT JOIN (SELECT day, sum(delta) AS delta FROM ev GROUP BY day) e USING (day);
 ;;
--- Engaged stakeholders per account and day: union, per external, of its pairs' engaged
--- intervals (gaps and islands), then +1/−1 events per account over a dense day axis.
+-- Engaged stakeholders: union, per external, of its pairs' engaged intervals (gaps and islands).
 CREATE OR REPLACE TABLE engaged_islands AS
 WITH iv AS (
     SELECT acc, ep, day AS lo,
@@ -195,38 +194,40 @@ FROM (
 )
 GROUP BY acc, day;
 ;;
+-- Both account series are running sums of events on a dense day axis: an engaged island adds 1
+-- on its first day and −1 after its last; a day's points add (recency weight of bucket b −
+-- weight of bucket b − 1) × points on the first day of each bucket, k days later (k = 0, 5, 10,
+-- 30, 60 with the defaults; the whole weight leaves at the horizon).
 CREATE OR REPLACE TABLE account_day AS
-WITH grid AS (
-    SELECT a.acc, CAST(r.range AS INTEGER) AS day
-    FROM accounts a CROSS JOIN range(${first_day}, ${last_day} + 1) r
-),
+WITH steps(k, dw) AS (VALUES ${recency_steps}),
 ev AS (
-    SELECT acc, day, sum(delta) AS delta FROM (
-        SELECT acc, lo AS day, 1 AS delta FROM engaged_islands
-        UNION ALL SELECT acc, hi + 1, -1 FROM engaged_islands
+    SELECT acc, day, sum(d_engaged) AS d_engaged, sum(d_points) AS d_points FROM (
+        SELECT acc, lo AS day, 1 AS d_engaged, 0.0 AS d_points FROM engaged_islands
+        UNION ALL SELECT acc, hi + 1, -1, 0.0 FROM engaged_islands WHERE hi < ${last_day}
+        UNION ALL
+        SELECT p.acc, p.day + s.k, 0, p.points * s.dw
+        FROM engagement_points_per_day p CROSS JOIN steps s WHERE p.day + s.k <= ${last_day}
     ) GROUP BY acc, day
 ),
-dense AS (
-    SELECT g.acc, g.day, coalesce(ev.delta, 0) AS delta, coalesce(p.points, 0.0) AS points
-    FROM grid g
-    LEFT JOIN ev USING (acc, day)
-    LEFT JOIN engagement_points_per_day p USING (acc, day)
-),
+-- running sums on the event days only, then every day takes the last event day's (ASOF join)
 running AS (
-    SELECT acc, day,
-           sum(delta) OVER w AS engaged_stakeholders,
-           sum(points) OVER w AS cum
-    FROM dense
+    SELECT acc, day, sum(d_engaged) OVER w AS engaged_stakeholders, sum(d_points) OVER w AS engagement_points
+    FROM ev
     WINDOW w AS (PARTITION BY acc ORDER BY day ROWS UNBOUNDED PRECEDING)
 ),
--- points of touches k days back weigh by k's recency bucket: differences of the running sum
--- at the bucket bounds (the day axis is dense, so lag(cum, k) is the sum up to day − k)
-windowed AS (
-    SELECT acc, day, engaged_stakeholders, ${recency_sum} AS engagement_points
-    FROM running
-    WINDOW w AS (PARTITION BY acc ORDER BY day)
+grid AS (
+    SELECT a.acc, CAST(r.range AS INTEGER) AS day FROM accounts a CROSS JOIN range(${first_day}, ${last_day} + 1) r
+),
+dense AS (
+    SELECT g.acc, g.day, coalesce(r.engaged_stakeholders, 0) AS engaged_stakeholders,
+           coalesce(r.engagement_points, 0.0) AS engagement_points
+    FROM grid g ASOF LEFT JOIN running r ON g.acc = r.acc AND g.day >= r.day
 )
-SELECT a.account_id, w.day, CAST(w.engaged_stakeholders AS BIGINT) AS engaged_stakeholders,
-       w.engagement_points,
-       CASE WHEN coalesce(c.contacts, 0) > 0 THEN w.engagement_points / c.contacts ELSE 0.0 END AS engagement_score
-FROM windowed w JOIN accounts a USING (acc) LEFT JOIN contacts_per_account c USING (acc);
+SELECT r.acc, r.day, CAST(r.engaged_stakeholders AS INTEGER) AS engaged_stakeholders,
+       r.engagement_points,
+       CASE WHEN coalesce(c.contacts, 0) > 0 THEN r.engagement_points / c.contacts ELSE 0.0 END AS engagement_score
+FROM dense r LEFT JOIN contacts_per_account c USING (acc);
+;;
+CREATE OR REPLACE VIEW account_day_named AS
+SELECT a.account_id, d.day, d.engaged_stakeholders, d.engagement_points, d.engagement_score
+FROM account_day d JOIN accounts a USING (acc);
