@@ -81,6 +81,7 @@ def run_measured(cmd: list[str], env: dict, log: Path, timeout: float | None = N
     except ImportError:  # ru_maxrss alone then
         psutil = None
     log.parent.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure: recorded
     with open(log, "wb") as out:
         began = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -116,6 +117,7 @@ def run_measured(cmd: list[str], env: dict, log: Path, timeout: float | None = N
         "peak_rss_bytes": max(peak_tree, usage.ru_maxrss * 1024),
         "returncode": proc.returncode,
         "timed_out": timed_out,
+        "load_average_1m": [load_before, os.getloadavg()[0]],
         "log": str(log),
         "output": text,
     }
