@@ -169,7 +169,9 @@ class Spec:
         if self.employees < 1 or self.accounts < 1:
             problems.append("--employees and --accounts must be >= 1")
         if self.contacts < self.accounts:
-            problems.append(f"--contacts ({self.contacts}) must be >= --accounts ({self.accounts}): every account has one")
+            problems.append(
+                f"--contacts ({self.contacts}) must be >= --accounts ({self.accounts}): every account has one"
+            )
         if self.years < 1:
             problems.append("--years must be >= 1")
         if self.email_format not in ("parquet", "csv") or self.calls_format not in ("parquet", "csv"):
@@ -592,7 +594,9 @@ def meeting_table(rng, world: World, rows: Rows, d: Directory, seed: int, first_
     cancelled = rng.random(n) < CANCELLED_SHARE
     return pa.table(
         {
-            "meeting_id": pc.binary_join_element_wise(f"mtg-{seed}-", pc.cast(pa.array(np.arange(first_id, first_id + n)), pa.string()), ""),
+            "meeting_id": pc.binary_join_element_wise(
+                f"mtg-{seed}-", pc.cast(pa.array(np.arange(first_id, first_id + n)), pa.string()), ""
+            ),
             "start": _iso(start),
             "end": _iso(end),
             "organizer": d.take(organizer),
@@ -611,7 +615,9 @@ def call_table(rng, world: World, rows: Rows, d: Directory, seed: int, first_id:
     duration = np.clip(rng.lognormal(np.log(420), 0.8, n), 20, 7200).astype(np.int64)
     return pa.table(
         {
-            "call_id": pc.binary_join_element_wise(f"call-{seed}-", pc.cast(pa.array(np.arange(first_id, first_id + n)), pa.string()), ""),
+            "call_id": pc.binary_join_element_wise(
+                f"call-{seed}-", pc.cast(pa.array(np.arange(first_id, first_id + n)), pa.string()), ""
+            ),
             "started_at": _iso(rows.at),
             "duration_s": pa.array(np.where(missed, 0, duration)),
             "caller": d.take(np.where(ours, emp, ext)),
@@ -783,7 +789,9 @@ def generate(spec: Spec, out: Path, *, force: bool = False, say=print) -> dict:
         files[channel] = write_channel(table, rows.at, out, folder, fmt, cal)
         extra = int(per_day[-1])
         counts[channel] = {"logs": int(per_day[:-1].sum()), "extra_day": extra}
-        say(f"generate: {channel:8s} {table.num_rows:>11,} rows in {len(files[channel])} files, {time.perf_counter() - t0:.1f}s")
+        say(
+            f"generate: {channel:8s} {table.num_rows:>11,} rows in {len(files[channel])} files, {time.perf_counter() - t0:.1f}s"
+        )
     total = sum(c["logs"] for c in counts.values())
     manifest = {
         "key": spec.key(),
@@ -798,20 +806,30 @@ def generate(spec: Spec, out: Path, *, force: bool = False, say=print) -> dict:
         "seconds": round(time.perf_counter() - began, 2),
     }
     manifest_path.write_text(json.dumps(manifest, indent=1))
-    say(f"generate: {total:,} interactions ({cal.start}..{cal.end}) + extra day {cal.cut_days[-1]} in {manifest['seconds']:.1f}s -> {out}")
+    say(
+        f"generate: {total:,} interactions ({cal.start}..{cal.end}) + extra day {cal.cut_days[-1]} in {manifest['seconds']:.1f}s -> {out}"
+    )
     return manifest
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     d = Spec()
-    parser.add_argument("--interactions", type=int, default=d.interactions, help="interactions per year (default %(default)s)")
+    parser.add_argument(
+        "--interactions", type=int, default=d.interactions, help="interactions per year (default %(default)s)"
+    )
     parser.add_argument("--employees", type=int, default=d.employees, help="our people (default %(default)s)")
     parser.add_argument("--contacts", type=int, default=d.contacts, help="CRM contacts (default %(default)s)")
     parser.add_argument("--accounts", type=int, default=d.accounts, help="CRM accounts (default %(default)s)")
     parser.add_argument("--years", type=int, default=d.years, help="years of logs (default %(default)s)")
     parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--end-date", default="", help="last day of the logs, a month end (default: the latest whose next day is complete)")
-    parser.add_argument("--format", dest="email_format", choices=["parquet", "csv"], default=d.email_format, help="email export format")
+    parser.add_argument(
+        "--end-date",
+        default="",
+        help="last day of the logs, a month end (default: the latest whose next day is complete)",
+    )
+    parser.add_argument(
+        "--format", dest="email_format", choices=["parquet", "csv"], default=d.email_format, help="email export format"
+    )
     parser.add_argument("--calls-format", choices=["parquet", "csv"], default=d.calls_format)
 
 

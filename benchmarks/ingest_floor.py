@@ -348,7 +348,9 @@ def ours_emails(folder: Path) -> int:
 def ours_meetings(folder: Path) -> int:
     from relationship_pipeline.sources.meetings import parse_meetings
 
-    batch = parse_meetings(folder / "meetings", folder, datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    batch = parse_meetings(
+        folder / "meetings", folder, datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    )
     return int(batch.counts["meeting.read"])
 
 
@@ -373,7 +375,9 @@ def measure(fn, folder: Path, repeat: int) -> tuple[int, float, float]:
     return best
 
 
-def run(messages: int = 3000, events: int = 2000, enron: Path | None = ENRON_DIR, repeat: int = 2, say=print) -> list[dict]:
+def run(
+    messages: int = 3000, events: int = 2000, enron: Path | None = ENRON_DIR, repeat: int = 2, say=print
+) -> list[dict]:
     """Every format's row: records, ours and floor rates, and the ratio."""
     from relationship_pipeline.sources import emails as _warm_emails  # noqa: F401  (imports out of the timing)
     from relationship_pipeline.sources import meetings as _warm_meetings  # noqa: F401
@@ -411,7 +415,7 @@ def run(messages: int = 3000, events: int = 2000, enron: Path | None = ENRON_DIR
             }
             row["ratio"] = row["ours_per_cpu_s"] / row["floor_per_cpu_s"]
             if name in structured:
-                n_s, s_s, s_cpu = measure(lambda f: floor(f, structured=True), folder, repeat)
+                n_s, s_s, s_cpu = measure(lambda f, floor=floor: floor(f, structured=True), folder, repeat)
                 row["structured_floor_per_s"] = n_s / s_s
                 row["structured_floor_per_cpu_s"] = n_s / max(s_cpu, 1e-9)
             rows.append(row)

@@ -23,7 +23,6 @@ import argparse
 import json
 import math
 import re
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,7 +52,9 @@ def _source(folder: Path, kind: str, columns: list[str]) -> str:
     """A FROM clause over every Parquet and CSV file of a channel folder (or an empty relation)."""
     parts = []
     if any(folder.glob("**/*.parquet")):
-        parts.append(f"SELECT {', '.join(_q(c) for c in columns)} FROM read_parquet({_quote(str(folder / '**' / '*.parquet'))}, union_by_name = true)")
+        parts.append(
+            f"SELECT {', '.join(_q(c) for c in columns)} FROM read_parquet({_quote(str(folder / '**' / '*.parquet'))}, union_by_name = true)"
+        )
     if any(folder.glob("**/*.csv")):
         parts.append(
             f"SELECT {', '.join(_q(c) for c in columns)} FROM read_csv({_quote(str(folder / '**' / '*.csv'))}, "
@@ -61,7 +62,13 @@ def _source(folder: Path, kind: str, columns: list[str]) -> str:
         )
     if not parts:
         return "(SELECT " + ", ".join(f"CAST(NULL AS VARCHAR) AS {_q(c)}" for c in columns) + " WHERE false)"
-    return "(" + " UNION ALL ".join(f"SELECT {', '.join(_q(c) + '::VARCHAR AS ' + _q(c) for c in columns)} FROM ({p})" for p in parts) + ")"
+    return (
+        "("
+        + " UNION ALL ".join(
+            f"SELECT {', '.join(_q(c) + '::VARCHAR AS ' + _q(c) for c in columns)} FROM ({p})" for p in parts
+        )
+        + ")"
+    )
 
 
 def _q(column: str) -> str:
@@ -89,11 +96,15 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
     values = {
         "crm": str(data_dir / "crm"),
         "email_source": _source(data_dir / "emails", "email", ["sent_at", "from", "to", "cc", "subject"]),
-        "meeting_source": _source(data_dir / "meetings", "meeting", ["start", "end", "status", "organizer", "attendees"]),
+        "meeting_source": _source(
+            data_dir / "meetings", "meeting", ["start", "end", "status", "organizer", "attendees"]
+        ),
         "call_source": _source(data_dir / "calls", "call", ["started_at", "duration_s", "status", "caller", "callee"]),
-        "auto_reply_condition": "(" + " OR ".join(f"starts_with(subj, {_quote(p)})" for p in AUTO_REPLY_SUBJECT_PREFIXES) + ")",
+        "auto_reply_condition": "("
+        + " OR ".join(f"starts_with(subj, {_quote(p)})" for p in AUTO_REPLY_SUBJECT_PREFIXES)
+        + ")",
         "bounce_condition": "regexp_matches(lower(coalesce(sender, '')), "
-        + _quote("(^|[<\\s\"])(" + "|".join(re.escape(p) for p in sorted(BOUNCE_LOCAL_PARTS)) + ")@")
+        + _quote('(^|[<\\s"])(' + "|".join(re.escape(p) for p in sorted(BOUNCE_LOCAL_PARTS)) + ")@")
         + ")",
         "answered_statuses": ", ".join(_quote(s) for s in ANSWERED),
         "email_weight": repr(cw["email"]),
@@ -112,16 +123,27 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
         "engaged_strength": repr(threshold_strength(config.engaged_min_score, config)),
         "min_published_score": repr(config.min_published_score),
         "engaged_min_score": repr(config.engaged_min_score),
-        "channel_weight_cases": " ".join(f"WHEN {code} THEN {cw[ch]!r}" for code, ch in enumerate(("email", "meeting", "call")))
+        "channel_weight_cases": " ".join(
+            f"WHEN {code} THEN {cw[ch]!r}" for code, ch in enumerate(("email", "meeting", "call"))
+        )
         + " ELSE 0.0",
         "recency_steps": ", ".join(steps),
     }
     text = Template(SQL_FILE.read_text()).substitute(values)
-    return [s.strip() for s in text.split("\n;;\n") if s.strip() and not all(line.startswith("--") for line in s.strip().splitlines())]
+    return [
+        s.strip()
+        for s in text.split("\n;;\n")
+        if s.strip() and not all(line.startswith("--") for line in s.strip().splitlines())
+    ]
 
 
 def run_peer(
-    data_dir: Path, db_path: Path, start: date, end: date, config: ScoringConfig | None = None, threads: int | None = None
+    data_dir: Path,
+    db_path: Path,
+    start: date,
+    end: date,
+    config: ScoringConfig | None = None,
+    threads: int | None = None,
 ) -> dict:
     """Run the peer into ``db_path`` (replaced); returns seconds, per-step seconds and row counts."""
     import duckdb
@@ -199,7 +221,9 @@ def peer_accounts_on(db_path: Path, days: list[date]) -> pd.DataFrame:
     return df.drop(columns="day")
 
 
-def our_pair_strength(warehouse, day: date, config: ScoringConfig, storage: str = PAIR_STRENGTH_STORAGE) -> pd.DataFrame:
+def our_pair_strength(
+    warehouse, day: date, config: ScoringConfig, storage: str = PAIR_STRENGTH_STORAGE
+) -> pd.DataFrame:
     """The pipeline's pair strength at the end of ``day``: internal_address, external_address, strength.
 
     "daily": the day's partition of ``pair_strength``. "changes": each pair's newest row at or
@@ -246,11 +270,15 @@ def compare(
     both = ours.merge(peer[keys + ["strength"]], on=keys, how="left", suffixes=("", "_peer"))
     missing = both[both["strength_peer"].isna()]
     for r in missing.head(5).itertuples():
-        problems.append(f"pair {r.internal_address} × {r.external_address}: ours {r.strength:.12g}, peer has no such pair")
+        problems.append(
+            f"pair {r.internal_address} × {r.external_address}: ours {r.strength:.12g}, peer has no such pair"
+        )
     diff = (both["strength"] - both["strength_peer"]).abs()
     bad = both[diff > tolerance]
     for r in bad.head(5).itertuples():
-        problems.append(f"pair {r.internal_address} × {r.external_address}: strength ours {r.strength:.12g} peer {r.strength_peer:.12g}")
+        problems.append(
+            f"pair {r.internal_address} × {r.external_address}: strength ours {r.strength:.12g} peer {r.strength_peer:.12g}"
+        )
     pub_ours = set(map(tuple, ours.loc[ours["score"] >= config.min_published_score, keys].to_numpy()))
     pub_strength = threshold_strength(config.min_published_score, config)
     pub_peer = set(map(tuple, peer.loc[peer["strength"] >= pub_strength, keys].to_numpy()))
@@ -267,7 +295,9 @@ def compare(
     )
     only = acc[acc["_merge"] != "both"]
     for r in only.head(5).itertuples():
-        problems.append(f"account {r.account_id} on {r.as_of}: only in {'ours' if r._merge == 'left_only' else 'the peer'}")
+        problems.append(
+            f"account {r.account_id} on {r.as_of}: only in {'ours' if r._merge == 'left_only' else 'the peer'}"
+        )
     acc = acc[acc["_merge"] == "both"]
     eng_bad = acc[acc["engaged_stakeholders"].astype("int64") != acc["engaged_stakeholders_peer"].astype("int64")]
     for r in eng_bad.head(5).itertuples():

@@ -33,7 +33,10 @@ def folder(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def _frame(folder: Path, channel: str) -> pd.DataFrame:
-    frames = [pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted((folder / channel).iterdir())]
+    frames = [
+        pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype=str, keep_default_na=False)
+        for p in sorted((folder / channel).iterdir())
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
