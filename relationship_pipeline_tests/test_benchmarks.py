@@ -125,3 +125,14 @@ def test_bad_parameters_are_refused():
         Spec(contacts=10, accounts=20, end_date="2025-12-31").validate()
     with pytest.raises(ValueError, match="last day of a month"):
         Spec(end_date="2025-12-30").validate()
+
+
+def test_csv_emails_and_parquet_calls_ingest_the_same(tmp_path, folder):
+    spec = Spec(**{**SPEC.__dict__, "years": 1, "email_format": "csv", "calls_format": "parquet"})
+    manifest = generate(spec, tmp_path / "csv", say=lambda *a: None)
+    assert any(p.suffix == ".csv" for p in (tmp_path / "csv" / "emails").iterdir())
+    assert any(p.suffix == ".parquet" for p in (tmp_path / "csv" / "calls").iterdir())
+    crm = load_crm(tmp_path / "csv")
+    batch = read_interactions(tmp_path / "csv", crm, datetime(2023, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert batch.quarantine.empty
+    assert len(batch.interactions) == sum(c["logs"] + c["extra_day"] for c in manifest["counts"].values())
