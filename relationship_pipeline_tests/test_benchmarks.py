@@ -127,7 +127,7 @@ def test_bad_parameters_are_refused():
         Spec(end_date="2025-12-30").validate()
 
 
-def test_csv_emails_and_parquet_calls_ingest_the_same(tmp_path, folder):
+def test_csv_emails_and_parquet_calls_ingest_the_same(tmp_path):
     spec = Spec(**{**SPEC.__dict__, "years": 1, "email_format": "csv", "calls_format": "parquet"})
     manifest = generate(spec, tmp_path / "csv", say=lambda *a: None)
     assert any(p.suffix == ".csv" for p in (tmp_path / "csv" / "emails").iterdir())
