@@ -81,7 +81,7 @@ WITH items AS (
     UNION ALL SELECT iid, caller FROM call_rows
     UNION ALL SELECT iid, callee FROM call_rows
 )
-SELECT iid, lower(trim(CASE WHEN contains(raw, '<') THEN regexp_extract(raw, '<([^>]*)>', 1) ELSE raw END)) AS address
+SELECT iid, lower(trim(CASE WHEN contains(raw, '<') THEN split_part(split_part(raw, '<', 2), '>', 1) ELSE raw END)) AS address
 FROM items
 WHERE coalesce(trim(raw), '') <> '';
 ;;
