@@ -1,0 +1,138 @@
+"""The benchmark generator (benchmarks/generate.py): deterministic, the sizes asked, addresses the
+CRM resolves, and input the real parsers take without a quarantine row. Speed is measured by
+``make bench``, never asserted here."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmarks.generate import Calendar, Spec, channel_total, default_end_date, generate
+from relationship_pipeline.sources.crm import load_crm
+from relationship_pipeline.sources.input_folder import read_interactions
+
+SPEC = Spec(interactions=2_000, employees=20, contacts=300, accounts=40, years=2, seed=11, end_date="2025-12-31")
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "bench_manifest.json"
+    }
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("bench") / "gen"
+    return out, generate(SPEC, out, say=lambda *a: None)
+
+
+def _frame(folder: Path, channel: str) -> pd.DataFrame:
+    frames = [
+        pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype=str, keep_default_na=False)
+        for p in sorted((folder / channel).iterdir())
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_same_seed_same_bytes_other_seed_other_data(folder, tmp_path):
+    out, _ = folder
+    again = generate(SPEC, tmp_path / "again", say=lambda *a: None)
+    assert _digests(out) == _digests(tmp_path / "again")
+    assert again["counts"] == generate(SPEC, out, say=lambda *a: None)["counts"]  # reused, same manifest
+    other = Spec(**{**SPEC.__dict__, "seed": 12})
+    generate(other, tmp_path / "other", say=lambda *a: None)
+    assert _digests(tmp_path / "other")["emails/2025-03.parquet"] != _digests(out)["emails/2025-03.parquet"]
+
+
+def test_row_counts_as_asked(folder):
+    out, manifest = folder
+    cal = Calendar.of(SPEC)
+    assert (cal.start, cal.end) == (date(2024, 1, 1), date(2025, 12, 31))
+    assert cal.cut_days == (date(2025, 1, 1), date(2026, 1, 1))
+    for channel, sub in (("email", "emails"), ("meeting", "meetings"), ("call", "calls")):
+        rows = _frame(out, sub)
+        per_year = channel_total(SPEC, channel)
+        assert manifest["counts"][channel]["logs"] == per_year * SPEC.years
+        # the extra day is a mean day: the year's rows ÷ days, rounded
+        assert abs(manifest["counts"][channel]["extra_day"] - per_year / 365.5) <= 1
+        assert len(rows) == per_year * SPEC.years + manifest["counts"][channel]["extra_day"]
+    assert sum(channel_total(SPEC, c) for c in ("email", "meeting", "call")) == SPEC.interactions
+    assert len(pd.read_csv(out / "crm" / "contacts.csv")) == SPEC.contacts
+    assert len(pd.read_csv(out / "crm" / "accounts.csv")) == SPEC.accounts
+    assert len(pd.read_csv(out / "crm" / "team.csv")) == SPEC.employees
+    # one file per month, each cut day in its own
+    stems = sorted(p.name.split(".")[0] for p in (out / "calls").iterdir())
+    assert "2025-01-01" in stems and "2026-01-01" in stems and "2024-07" in stems
+    assert len(stems) == 24 + 2
+    day_rows = pd.read_csv(out / "calls" / "2025-01-01.csv")
+    assert day_rows["started_at"].str.startswith("2025-01-01").all()
+    month = pd.read_csv(out / "calls" / "2025-01.csv")
+    assert not month["started_at"].str.startswith("2025-01-01").any()
+
+
+def test_every_address_is_ours_or_on_an_account_domain(folder):
+    out, _ = folder
+    team = set(pd.read_csv(out / "crm" / "team.csv")["address"])
+    domains = {d for cell in pd.read_csv(out / "crm" / "accounts.csv")["domains"] for d in cell.split(";")}
+    cells = []
+    emails = _frame(out, "emails")
+    cells += list(emails["from"]) + list(emails["to"]) + list(emails["cc"])
+    meetings = _frame(out, "meetings")
+    cells += list(meetings["organizer"]) + list(meetings["attendees"])
+    calls = _frame(out, "calls")
+    cells += list(calls["caller"]) + list(calls["callee"])
+    addresses = {
+        (item.rsplit("<", 1)[1].rstrip(">") if "<" in item else item).strip()
+        for cell in cells
+        for item in str(cell or "").split(";")
+        if item.strip()
+    }
+    assert addresses
+    stray = {a for a in addresses if a not in team and a.split("@")[1] not in domains}
+    assert not stray
+    assert (emails["cc"] != "").mean() > 0.2  # some cc
+    assert set(meetings["status"]) == {"confirmed", "cancelled"}
+    assert set(calls["status"]) == {"answered", "missed"}
+    ours = emails["from"].str.contains("@ourco.example")
+    assert 0.2 < ours.mean() < 0.8  # mail goes both ways
+
+
+def test_real_parsers_ingest_it_without_quarantine(folder):
+    out, manifest = folder
+    crm = load_crm(out)
+    assert crm.quarantine.empty
+    batch = read_interactions(out, crm, datetime(2023, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert batch.quarantine.empty
+    expected = {ch: c["logs"] + c["extra_day"] for ch, c in manifest["counts"].items()}
+    assert batch.interactions["channel"].value_counts().to_dict() == expected
+    assert int(batch.counts["email.duplicates"]) == 0
+
+
+def test_default_end_date_leaves_the_next_day_complete():
+    assert default_end_date(date(2026, 12, 1)) == date(2026, 10, 31)
+    assert default_end_date(date(2026, 12, 2)) == date(2026, 11, 30)
+    assert default_end_date(date(2026, 3, 15)) == date(2026, 2, 28)
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(ValueError, match="contacts"):
+        Spec(contacts=10, accounts=20, end_date="2025-12-31").validate()
+    with pytest.raises(ValueError, match="last day of a month"):
+        Spec(end_date="2025-12-30").validate()
+
+
+def test_csv_emails_and_parquet_calls_ingest_the_same(tmp_path):
+    spec = Spec(**{**SPEC.__dict__, "years": 1, "email_format": "csv", "calls_format": "parquet"})
+    manifest = generate(spec, tmp_path / "csv", say=lambda *a: None)
+    assert any(p.suffix == ".csv" for p in (tmp_path / "csv" / "emails").iterdir())
+    assert any(p.suffix == ".parquet" for p in (tmp_path / "csv" / "calls").iterdir())
+    crm = load_crm(tmp_path / "csv")
+    batch = read_interactions(tmp_path / "csv", crm, datetime(2023, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert batch.quarantine.empty
+    assert len(batch.interactions) == sum(c["logs"] + c["extra_day"] for c in manifest["counts"].values())
