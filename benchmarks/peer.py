@@ -35,9 +35,6 @@ from relationship_pipeline.config import ScoringConfig
 SQL_FILE = Path(__file__).with_name("peer.sql")
 EPOCH = date(1970, 1, 1)
 ANSWERED = ("answered", "completed", "complete", "connected", "success", "successful")
-# The pipeline's pair_strength table: "daily" (one row per pair per day) or "changes" (one row
-# per pair per day it changed; any day's value is the last change decayed). See our_pair_strength.
-PAIR_STRENGTH_STORAGE = "daily"
 
 
 def epoch_day(d: date) -> int:
@@ -221,24 +218,14 @@ def peer_accounts_on(db_path: Path, days: list[date]) -> pd.DataFrame:
     return df.drop(columns="day")
 
 
-def our_pair_strength(
-    warehouse, day: date, config: ScoringConfig, storage: str = PAIR_STRENGTH_STORAGE
-) -> pd.DataFrame:
-    """The pipeline's pair strength at the end of ``day``: internal_address, external_address, strength.
+def our_pair_strength(warehouse, day: date, config: ScoringConfig) -> pd.DataFrame:
+    """The pipeline's published pairs at the end of ``day`` (internal_address, external_address,
+    strength, score), read the way downstream jobs read them: ``pair_store.pair_strength_as_of``."""
+    from relationship_pipeline.identity.addresses import canonical_addresses
+    from relationship_pipeline.pair_store import pair_strength_as_of
 
-    "daily": the day's partition of ``pair_strength``. "changes": each pair's newest row at or
-    before the day, decayed to its end (S · 2^(−days/H)). The one place to adapt when the
-    pipeline's storage or its reader function changes.
-    """
-    cols = ["as_of", "internal_address", "external_address", "strength", "score"]
-    if storage == "daily":
-        return warehouse.read("pair_strength", [day.isoformat()], columns=cols)
-    rows = warehouse.read("pair_strength", end=day.isoformat(), columns=cols)
-    rows = rows.sort_values("as_of").drop_duplicates(["internal_address", "external_address"], keep="last")
-    lag = (pd.Timestamp(day) - pd.to_datetime(rows["as_of"])).dt.days
-    rows = rows.assign(strength=rows["strength"] * 2.0 ** (-lag / config.half_life_days), as_of=day.isoformat())
-    rows["score"] = 100.0 * (1.0 - 2.0 ** (-rows["strength"] / config.score_half_strength))
-    return rows
+    always = canonical_addresses(warehouse.read("crm_contacts")["address"], warehouse.read("crm_aliases"))
+    return pair_strength_as_of(warehouse, day, config, always=always)
 
 
 def compare(
@@ -249,7 +236,6 @@ def compare(
     *,
     account_days: list[date] | None = None,
     tolerance: float = 1e-9,
-    storage: str = PAIR_STRENGTH_STORAGE,
 ) -> dict:
     """The pipeline's warehouse against the peer on ``day`` (and accounts on ``account_days``).
 
@@ -263,7 +249,7 @@ def compare(
     config = config or ScoringConfig()
     wh = Warehouse(warehouse_url)
     keys = ["internal_address", "external_address"]
-    ours = our_pair_strength(wh, day, config, storage)
+    ours = our_pair_strength(wh, day, config)
     peer = peer_pairs_on(db_path, day, config)
     problems: list[str] = []
 
@@ -337,13 +323,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, default=Path("peer.duckdb"))
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
     parser.add_argument("--warehouse", help="compare with this pipeline warehouse on --end")
-    parser.add_argument("--pair-storage", choices=["daily", "changes"], default=PAIR_STRENGTH_STORAGE)
     args = parser.parse_args(argv)
     result = run_peer(args.data_dir, args.db, args.start, args.end, threads=args.threads)
     print(json.dumps(result, indent=1))
     if args.warehouse:
         month_ends = [d - timedelta(days=1) for d in pd.date_range(args.start, args.end, freq="MS").date[1:]]
-        outcome = compare(args.warehouse, args.db, args.end, account_days=month_ends, storage=args.pair_storage)
+        outcome = compare(args.warehouse, args.db, args.end, account_days=month_ends)
         print(json.dumps(outcome, indent=1))
         return 0 if outcome["equal"] else 1
     return 0
