@@ -25,12 +25,8 @@ from hypothesis import strategies as st
 
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE
 from relationship_pipeline.sources.email_headers import categorise, parse_date
-from relationship_pipeline.sources.emails import (
-    _parse_message_unguarded,
-    parse_emails,
-    parse_message,
-    parse_message_bytes,
-)
+from relationship_pipeline.sources.email_message import _parse_message_unguarded
+from relationship_pipeline.sources.emails import parse_emails, parse_message, parse_message_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EMAILS = FIXTURES / "emails"

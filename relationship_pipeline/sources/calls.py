@@ -146,48 +146,68 @@ def _tail(phone: str) -> str:
     return phone.lstrip("+")[-PHONE_MATCH_DIGITS:]
 
 
+COUNT_KEYS = (
+    "call.read",
+    "call.interactions",
+    "call.duplicates",
+    "call.quarantined",
+    "call.files",
+    "call.unmatched_phones",
+)
+
+
 def parse_calls(calls_dir: Path, data_dir: Path, phone_directory: Mapping[str, str] | None = None) -> ParsedBatch:
     """Parse every ``*.csv`` / ``*.parquet`` under ``calls_dir`` (recursively, sorted).
 
-    Bad input never raises: a file or row that cannot be used is quarantined with a reason.
+    Bad input never raises: a file or row that cannot be used is quarantined with a reason. A
+    call in several files (one interaction_id) is one interaction: the first file's row is kept.
     """
     calls_dir, data_dir = Path(calls_dir), Path(data_dir)
     book = _PhoneBook(phone_directory)
-    counts: Counter = Counter(
-        {
-            k: 0
-            for k in (
-                "call.read",
-                "call.interactions",
-                "call.duplicates",
-                "call.quarantined",
-                "call.files",
-                "call.unmatched_phones",
-            )
-        }
-    )
-    acc = InteractionAccumulator(CHANNEL, counts)
+    acc = _CallAccumulator()
     for path in list_files(calls_dir, SUFFIXES):
-        source = relative_source(path, data_dir)
-        counts["call.files"] += 1
-        try:
-            loaded = _load(path)
-            if isinstance(loaded, str):
-                acc.quarantine(source, "file", loaded, read_head(path))
-                continue
-            header, records = loaded
-            missing = missing_columns_reason(REQUIRED_COLUMNS, header)
-            if missing:
-                acc.quarantine(source, "file", missing, read_head(path))
-                continue
-            acc.add_table_records(source, records, partial(_call, source=source, book=book))
-        except Exception as exc:  # last resort: a parser bug must not stop the other files
-            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
-
-    counts["call.unmatched_phones"] = sum(
-        1 for call in acc.kept.values() for p in call.participants if p.pop("_unmatched", False)
-    )
+        _read_file(path, relative_source(path, data_dir), book, acc)
     return acc.batch()
+
+
+def parse_calls_file(path: Path, source: str, phone_directory: Mapping[str, str] | None = None) -> ParsedBatch:
+    """One call log (CSV, or Parquet by its ``.parquet`` suffix), in a batch of its own
+    (``call.files`` 1): as :func:`parse_calls` reads it, a call repeated within the file is one
+    interaction (the first row kept); across files :func:`parse_calls` folds again."""
+    acc = _CallAccumulator()
+    _read_file(Path(path), source, _PhoneBook(phone_directory), acc)
+    return acc.batch()
+
+
+class _CallAccumulator(InteractionAccumulator):
+    """Calls by id (the first row wins) and ``call.*`` counts, incl. ``unmatched_phones`` of the kept calls."""
+
+    def __init__(self) -> None:
+        super().__init__(CHANNEL, Counter(dict.fromkeys(COUNT_KEYS, 0)))
+
+    def batch(self) -> ParsedBatch:
+        self.counts["call.unmatched_phones"] = sum(
+            1 for call in self.kept.values() for p in call.participants if p.pop("_unmatched", False)
+        )
+        return super().batch()
+
+
+def _read_file(path: Path, source: str, book: _PhoneBook, acc: _CallAccumulator) -> None:
+    """Add one file's rows to ``acc``; never raises."""
+    acc.counts["call.files"] += 1
+    try:
+        loaded = _load(path)
+        if isinstance(loaded, str):
+            acc.quarantine(source, "file", loaded, read_head(path))
+            return
+        header, records = loaded
+        missing = missing_columns_reason(REQUIRED_COLUMNS, header)
+        if missing:
+            acc.quarantine(source, "file", missing, read_head(path))
+            return
+        acc.add_table_records(source, records, partial(_call, source=source, book=book))
+    except Exception as exc:  # last resort: a parser bug must not stop the other files
+        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
 
 
 def _load(path: Path) -> tuple[list[str], list[TableRecord]] | str:
@@ -274,4 +294,4 @@ def _party(text: str, role: str, started: datetime) -> dict:
     return {"key": phone, "name": None, "role": role, "phone": True}
 
 
-__all__ = ["parse_calls", "parse_duration_s", "call_id_hash", "CALL_STATUSES"]
+__all__ = ["parse_calls", "parse_calls_file", "parse_duration_s", "call_id_hash", "CALL_STATUSES"]

@@ -40,8 +40,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -105,21 +106,47 @@ def parse_meetings(meetings_dir: Path, data_dir: Path, window_start: datetime, w
 
     Series are expanded to occurrences starting in ``[window_start, window_end)`` (naive = UTC).
     Bad input never raises: a file or record that cannot be used is quarantined with a reason.
+    A meeting found in several files is one interaction (the highest SEQUENCE, first on a tie).
     """
     meetings_dir, data_dir = Path(meetings_dir), Path(data_dir)
     window = (to_utc(window_start), to_utc(window_end))
     acc = _Accumulator()
     for path in list_files(meetings_dir, ICS_SUFFIXES + CSV_SUFFIXES):
-        source = relative_source(path, data_dir)
-        acc.counts["meeting.files"] += 1
-        try:
-            if path.suffix.lower() in CSV_SUFFIXES:
-                _parse_csv_file(path, source, acc)
-            else:
-                _parse_ics_file(path, source, window, acc)
-        except Exception as exc:  # last resort: a parser bug must not stop the other files
-            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
+        if path.suffix.lower() in CSV_SUFFIXES:
+            _read_file(_parse_csv_file, path, relative_source(path, data_dir), acc)
+        else:
+            _read_file(partial(_parse_ics_file, window=window), path, relative_source(path, data_dir), acc)
     return acc.batch()
+
+
+def parse_ics_file(path: Path, source: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
+    """One iCalendar file, in a batch of its own (``meeting.files`` 1).
+
+    As :func:`parse_meetings` reads it: series expanded within ``[window_start, window_end)``,
+    and the same occurrence twice in the file is one interaction. Across files,
+    :func:`parse_meetings` applies that rule again (highest SEQUENCE, first file on a tie).
+    """
+    acc = _Accumulator()
+    window = (to_utc(window_start), to_utc(window_end))
+    _read_file(partial(_parse_ics_file, window=window), Path(path), source, acc)
+    return acc.batch()
+
+
+def parse_meeting_csv_file(path: Path, source: str) -> ParsedBatch:
+    """One CSV meeting export, in a batch of its own (``meeting.files`` 1); a meeting_id and start
+    repeated within the file is one interaction, across files :func:`parse_meetings` folds again."""
+    acc = _Accumulator()
+    _read_file(_parse_csv_file, Path(path), source, acc)
+    return acc.batch()
+
+
+def _read_file(read: Callable[..., None], path: Path, source: str, acc: _Accumulator) -> None:
+    """Add one file's records to ``acc`` with ``read(path, source, acc)``; never raises."""
+    acc.counts["meeting.files"] += 1
+    try:
+        read(path, source, acc)
+    except Exception as exc:  # last resort: a parser bug must not stop the other files
+        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,7 +222,7 @@ class _BadEvent(ValueError):
     """A VEVENT that cannot be used; the message is the quarantine reason."""
 
 
-def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], acc: _Accumulator) -> None:
+def _parse_ics_file(path: Path, source: str, acc: _Accumulator, window: tuple[datetime, datetime]) -> None:
     data = path.read_bytes()
     if not data.strip():
         acc.quarantine(source, "file", "bad_ics: file is empty", data)
