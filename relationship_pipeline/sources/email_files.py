@@ -7,34 +7,13 @@ from __future__ import annotations
 
 import mailbox
 import os
-import stat
 from pathlib import Path
 
 import pandas as pd
 
-from relationship_pipeline.sources.batch import EXCERPT_CHARS
 from relationship_pipeline.sources.email_dedupe import EmailAccumulator
 from relationship_pipeline.sources.email_message import parse_message
-
-
-class NotRegularFile(Exception):
-    """A FIFO, socket or device where a file was expected (reading it could block forever)."""
-
-
-def read_regular_bytes(path: Path) -> bytes:
-    if not stat.S_ISREG(path.stat().st_mode):
-        raise NotRegularFile(str(path))
-    return path.read_bytes()
-
-
-def file_head(path: Path, n: int = EXCERPT_CHARS * 4) -> bytes:
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return b""
-        with open(path, "rb") as fh:
-            return fh.read(n)
-    except OSError:
-        return b""
+from relationship_pipeline.sources.files import file_head, read_regular_bytes, require_regular_file
 
 
 def read_message_file(path: Path, source: str, acc: EmailAccumulator) -> None:
@@ -42,8 +21,7 @@ def read_message_file(path: Path, source: str, acc: EmailAccumulator) -> None:
 
 
 def read_unsupported_file(path: Path, source: str, acc: EmailAccumulator) -> None:
-    if not stat.S_ISREG(path.stat().st_mode):
-        raise NotRegularFile(str(path))
+    require_regular_file(path)
     acc.quarantine(
         source,
         "file",
@@ -53,8 +31,7 @@ def read_unsupported_file(path: Path, source: str, acc: EmailAccumulator) -> Non
 
 
 def read_mbox_file(path: Path, source: str, acc: EmailAccumulator) -> None:
-    if not stat.S_ISREG(path.stat().st_mode):
-        raise NotRegularFile(str(path))
+    require_regular_file(path)
     lead, found, size, ends_with_newline = _mbox_shape(path)
     if size == 0:
         return

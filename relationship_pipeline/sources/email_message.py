@@ -14,18 +14,12 @@ from email.parser import BytesParser
 
 import pandas as pd
 
+from relationship_pipeline.sources.addresses import parse_address_header
 from relationship_pipeline.sources.batch import EXCERPT_CHARS, quarantine_row
-from relationship_pipeline.sources.common import interaction_row
-from relationship_pipeline.sources.email_headers import (
-    categorise,
-    clean_text,
-    collapse_ws,
-    decode_unstructured,
-    first_message_id,
-    parse_address_header,
-    parse_date,
-    thread_root,
-)
+from relationship_pipeline.sources.dates import parse_date
+from relationship_pipeline.sources.email_headers import categorise, first_message_id, thread_root
+from relationship_pipeline.sources.records import interaction_row
+from relationship_pipeline.sources.text import clean_text, collapse_ws, decode_unstructured
 
 CHANNEL = "email"
 RECIPIENT_ROLES = ("to", "cc", "bcc")  # also the precedence when an address has several

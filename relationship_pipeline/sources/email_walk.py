@@ -13,8 +13,6 @@ import os
 from itertools import groupby
 from pathlib import Path
 
-from relationship_pipeline.sources.email_headers import clean_text
-
 MBOX_SUFFIXES = (".mbox",)
 EML_SUFFIXES = (".eml",)
 CSV_SUFFIXES = (".csv",)
@@ -104,12 +102,3 @@ def _natural_key(rel: Path) -> tuple:
         )
         for part in rel.parts
     )
-
-
-def email_source(path: Path, data_dir: Path) -> str:
-    """The ``source`` column of a file under ``emails/``: its path relative to the data dir."""
-    try:
-        rel = path.relative_to(data_dir)
-    except ValueError:
-        rel = Path(os.path.relpath(path, data_dir))
-    return clean_text(rel.as_posix())

@@ -11,14 +11,16 @@ Files under ``emails/`` (walked recursively, in natural sort order so ``2.`` pre
     ``*.csv`` / ``*.parquet`` columns message_id, sent_at (ISO 8601), from, to, cc, subject and
                              optionally bcc; addresses ``;``-separated, each ``addr`` or
                              ``Name <addr>``; location ``line N`` (physical line, header = 1) /
-                             ``row N`` (1-based data row)
+                             ``row N`` (1-based data row); read by ``sources.tables`` (encodings,
+                             blank rows, short and long rows as for every channel)
     hidden files and folders (``.DS_Store``, ``.git/``; maildir++ ``.Folder/`` excepted) are
     skipped and counted in ``email.skipped_files``; every other file is quarantined as
     ``unsupported_file``.
 
 Per message
     Headers decoded with the standard library (``email.policy.default`` header registry for
-    address lists and RFC 2047 words, ``email.utils`` for dates; see ``email_headers``).
+    address lists and RFC 2047 words, ``email.utils`` for dates; see ``sources.addresses``,
+    ``sources.dates``, ``sources.text``; ids and labels in ``email_headers``).
     ``occurred_at`` = Date in UTC (no zone = UTC; two-digit years per RFC 5322 §4.3).
     ``thread_id`` = first id in References, else In-Reply-To, else Message-ID (brackets
     stripped), NA without any. ``category`` per ``email_headers.categorise``. Bodies are never
@@ -61,9 +63,9 @@ Quarantine reason codes (``"code: detail"``; checked in this order for a message
     ``not_mbox``         an ``.mbox`` without a ``From `` separator line, or bytes before the first
     ``unsupported_file`` a file of no supported kind, or not a regular file (FIFO, device)
     ``unreadable_file``  the file cannot be read (permissions, I/O error) or is not valid Parquet
-    ``binary_file``      a CSV file holding NUL bytes
-    ``missing_columns``  CSV/Parquet without all required columns (whole file, one record)
-    ``bad_row``          CSV row with more or fewer fields than the header
+    ``binary_file``      a CSV file whose header holds NUL bytes (not text)
+    ``missing_columns``  CSV/Parquet without all required columns, or empty (whole file, one record)
+    ``bad_row``          CSV row with more or fewer fields than the header, or holding NUL bytes
     ``bad_csv``          CSV syntax error (the rest of the file, one record)
     ``parse_error``      anything unexpected (a bug); the exception is named
 
@@ -90,22 +92,16 @@ from pathlib import Path
 
 from relationship_pipeline.sources.batch import ParsedBatch
 from relationship_pipeline.sources.email_dedupe import EmailAccumulator
-from relationship_pipeline.sources.email_files import (
-    NotRegularFile,
-    file_head,
-    read_mbox_file,
-    read_message_file,
-    read_unsupported_file,
-)
+from relationship_pipeline.sources.email_files import read_mbox_file, read_message_file, read_unsupported_file
 from relationship_pipeline.sources.email_message import CHANNEL, ParsedMessage, parse_message, parse_message_bytes
 from relationship_pipeline.sources.email_tables import read_email_csv_file, read_email_parquet_file
 from relationship_pipeline.sources.email_walk import (
     MAILDIR_MESSAGE_DIRS,
     SINGLE_MESSAGE_KINDS,
     email_file_kind,
-    email_source,
     walk,
 )
+from relationship_pipeline.sources.files import NotRegularFile, file_head, relative_source
 
 __all__ = [
     "CHANNEL",
@@ -141,7 +137,7 @@ def parse_emails(emails_dir: Path, data_dir: Path) -> ParsedBatch:
     emails_dir, data_dir = Path(emails_dir), Path(data_dir)
     acc = EmailAccumulator()
     for path, kind in walk(emails_dir):
-        _read_file(kind, path, email_source(path, data_dir), acc)
+        _read_file(kind, path, relative_source(path, data_dir), acc)
     return acc.batch()
 
 

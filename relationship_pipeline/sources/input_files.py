@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from relationship_pipeline.sources import calls, emails, meetings
 from relationship_pipeline.sources.batch import ParsedBatch
-from relationship_pipeline.sources.common import relative_source
-from relationship_pipeline.sources.email_walk import email_file_kind, email_source
+from relationship_pipeline.sources.email_walk import email_file_kind
+from relationship_pipeline.sources.files import relative_source
 
 _EMAIL_KINDS = {
     "mbox": "mbox",
@@ -76,7 +76,7 @@ def parse_input_file(
     kind = classify_input_file(data_dir, rel)
     if kind in _EMAIL_KINDS.values():
         email_kind = next(k for k, v in _EMAIL_KINDS.items() if v == kind)
-        return emails.parse_email_file(path, email_source(path, data_dir), email_kind)
+        return emails.parse_email_file(path, relative_source(path, data_dir), email_kind)
     source = relative_source(path, data_dir)
     if kind == "ics":
         return meetings.parse_ics_file(path, source, window_start, window_end)

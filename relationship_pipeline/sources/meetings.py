@@ -27,8 +27,10 @@ Counts (``meeting.*``; ``read = interactions + duplicates + quarantined``)
     kept and carries the count. ``files`` counts the files looked at.
 
 Quarantine reason codes
-    ``bad_ics`` (file is not parseable iCalendar, or has unclosed VEVENTs), ``bad_csv`` (file is
-    not readable CSV), ``missing_columns``, ``bad_row`` (CSV row with more fields than the header),
+    ``bad_ics`` (file is not parseable iCalendar, or has unclosed VEVENTs), ``bad_csv`` (a CSV
+    syntax error: the rest of the file, one record), ``binary_file`` (NUL bytes in the header),
+    ``missing_columns`` (also an empty file), ``bad_row`` (CSV row with more or fewer fields than
+    the header, or holding NUL bytes; see ``sources.tables``),
     ``missing_uid``, ``missing_dtstart``, ``bad_date``, ``bad_time`` (end before start, date/time
     mix), ``bad_duration``, ``bad_timezone`` (TZID neither known nor defined in the file),
     ``bad_status``, ``bad_recurrence`` (series that cannot be expanded), ``too_many_occurrences``,
@@ -49,26 +51,18 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
+from relationship_pipeline.sources.addresses import normalise_address, parse_address, split_list
 from relationship_pipeline.sources.batch import ParsedBatch
-from relationship_pipeline.sources.common import (
-    MAX_YEAR,
-    MIN_YEAR,
+from relationship_pipeline.sources.dates import MAX_YEAR, MIN_YEAR, to_utc
+from relationship_pipeline.sources.files import file_head, list_files, relative_source
+from relationship_pipeline.sources.records import (
     BadRecord,
-    CsvFileError,
     InteractionAccumulator,
     InteractionRecord,
     interaction_row,
-    list_files,
-    missing_columns_reason,
-    normalise_address,
-    parse_address,
     parse_cell_timestamp,
-    read_csv_records,
-    read_head,
-    relative_source,
-    split_list,
-    to_utc,
 )
+from relationship_pipeline.sources.tables import TableFileError, missing_columns_reason, read_csv_table
 
 CHANNEL = "meeting"
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
@@ -146,7 +140,7 @@ def _read_file(read: Callable[..., None], path: Path, source: str, acc: _Accumul
     try:
         read(path, source, acc)
     except Exception as exc:  # last resort: a parser bug must not stop the other files
-        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
+        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", file_head(path))
 
 
 # --------------------------------------------------------------------------------------------
@@ -499,15 +493,15 @@ def _start_or_none(ev) -> datetime | None:
 
 def _parse_csv_file(path: Path, source: str, acc: _Accumulator) -> None:
     try:
-        header, records = read_csv_records(path)
-    except CsvFileError as exc:
-        acc.quarantine(source, "file", f"bad_csv: {exc}", read_head(path))
+        table = read_csv_table(path)
+    except TableFileError as exc:
+        acc.quarantine(source, "file", str(exc), exc.excerpt)
         return
-    missing = missing_columns_reason(CSV_REQUIRED, header)
+    missing = missing_columns_reason(CSV_REQUIRED, table.header)
     if missing:
-        acc.quarantine(source, "file", missing, read_head(path))
+        acc.quarantine(source, "file", missing, table.head)
         return
-    acc.add_table_records(source, records, lambda values: _csv_meeting(values, source))
+    acc.add_table(source, table, lambda values: _csv_meeting(values, source))
 
 
 def _csv_meeting(row: dict[str, str], source: str) -> InteractionRecord:
