@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from relationship_pipeline.sources.tables import TableFileError, cell_text, frame_table, read_csv_table
+from relationship_pipeline.sources.csv_tables import read_csv_table
+from relationship_pipeline.sources.tables import TableFileError, cell_text, frame_table
 
 HEADER = "id,When,who\n"
 

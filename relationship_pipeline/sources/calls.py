@@ -35,8 +35,11 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
+
 from relationship_pipeline.sources.addresses import normalise_phone, parse_address
 from relationship_pipeline.sources.batch import ParsedBatch
+from relationship_pipeline.sources.csv_tables import read_csv_table
 from relationship_pipeline.sources.files import file_head, list_files, relative_source
 from relationship_pipeline.sources.records import (
     BadRecord,
@@ -49,7 +52,6 @@ from relationship_pipeline.sources.tables import (
     Table,
     TableFileError,
     missing_columns_reason,
-    read_csv_table,
     read_parquet_table,
 )
 
@@ -183,11 +185,9 @@ class _CallAccumulator(InteractionAccumulator):
     def __init__(self) -> None:
         super().__init__(CHANNEL, Counter(dict.fromkeys(COUNT_KEYS, 0)))
 
-    def batch(self) -> ParsedBatch:
-        self.counts["call.unmatched_phones"] = sum(
-            1 for call in self.kept.values() for p in call.participants if p.pop("_unmatched", False)
-        )
-        return super().batch()
+    def _finish(self, participants: pd.DataFrame) -> None:
+        unmatched = participants["_unmatched"] if "_unmatched" in participants else pd.Series(dtype=bool)
+        self.counts["call.unmatched_phones"] = int(unmatched.fillna(False).astype(bool).sum())
 
 
 def _read_file(path: Path, source: str, book: _PhoneBook, acc: _CallAccumulator) -> None:

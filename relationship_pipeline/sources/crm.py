@@ -42,7 +42,8 @@ from relationship_pipeline.schemas import (
 )
 from relationship_pipeline.sources.addresses import normalise_address, normalise_phone
 from relationship_pipeline.sources.batch import quarantine_row
-from relationship_pipeline.sources.tables import TableFileError, TableRecord, frame_table, read_csv_table
+from relationship_pipeline.sources.csv_tables import read_csv_table
+from relationship_pipeline.sources.tables import TableFileError, TableRecord, frame_table
 
 CHANNEL = "crm"
 

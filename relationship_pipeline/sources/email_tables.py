@@ -1,22 +1,22 @@
 """Tabular email exports: CSV and Parquet with message_id, sent_at, from, to, cc, subject (+ bcc).
 
 Read with the one table reader (``sources.tables``); each data row goes through the same checks
-as a raw message (``email_message.build_record``). Locations are ``line N`` (CSV, physical line,
-header = line 1) and ``row N`` (Parquet, 1-based).
+as a raw message: the clean bulk column-wise (``email_columns``), every row that path does not
+take one by one (``email_rows``), with the same result. Locations are ``line N`` (CSV,
+physical line, header = line 1) and ``row N`` (Parquet, 1-based).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from relationship_pipeline.sources.addresses import normalise_address, parse_address_header
-from relationship_pipeline.sources.dates import parse_date
+import numpy as np
+
+from relationship_pipeline.sources.csv_tables import read_csv_table
+from relationship_pipeline.sources.email_columns import columnar_records
 from relationship_pipeline.sources.email_dedupe import EmailAccumulator
-from relationship_pipeline.sources.email_headers import categorise, first_message_id
-from relationship_pipeline.sources.email_message import RECIPIENT_ROLES, ParsedMessage, build_record
-from relationship_pipeline.sources.tables import Table, TableFileError, read_csv_table, read_parquet_table
-from relationship_pipeline.sources.text import clean_text, decode_unstructured
+from relationship_pipeline.sources.email_rows import tabular_record
+from relationship_pipeline.sources.tables import Table, TableFileError, read_parquet_table
 
 TABULAR_REQUIRED = ("message_id", "sent_at", "from", "to", "cc", "subject")
 TABULAR_OPTIONAL = ("bcc",)
@@ -47,75 +47,24 @@ def _add_table(table: Table, source: str, acc: EmailAccumulator) -> None:
     if missing:
         acc.quarantine(source, "file", f"missing_columns: lacks {missing}; has {table.header}", table.head)
         return
-    for rec in table.records:
+    base = acc.reserve(len(table) + 1)
+    rows = np.array([i for i, e in enumerate(table.errors) if e is None], dtype=np.int64)
+    taken = np.zeros(len(table), dtype=bool)
+    if len(rows):
+        interactions, participants, invalid, took = columnar_records(table, rows, source)
+        taken[rows[took]] = True
+        acc.add_frame(
+            interactions.assign(_seq=interactions["_row"] + base),
+            participants.assign(_seq=participants["_row"] + base),
+            invalid,
+        )
+    for i in np.flatnonzero(~taken).tolist():  # the rows the columnar path leaves: one by one
+        rec = table.record(i)
         if rec.error:
-            acc.quarantine(source, rec.location, f"bad_row: {rec.error}", rec.raw)
+            acc.quarantine(source, rec.location, f"bad_row: {rec.error}", rec.raw, seq=base + i)
         else:
-            acc.add(_tabular_record(rec.values, source, rec.location, rec.raw))
+            acc.add(tabular_record(rec.values, source, rec.location, rec.raw), base + i)
     if table.rest is not None:
-        acc.quarantine(source, table.rest.location, f"bad_csv: {table.rest.error}", table.rest.raw)
-
-
-def _tabular_record(values: dict[str, str], source: str, location: str, excerpt: str) -> ParsedMessage:
-    """One CSV / Parquet row through the same checks as a raw message."""
-    senders, _ = _address_cell(values.get("from"))
-    recipients: dict[str, list[tuple[str | None, str]]] = {}
-    invalid = 0
-    for role in RECIPIENT_ROLES:
-        recipients[role], bad = _address_cell(values.get(role))
-        invalid += bad
-    from_text = clean_text(values.get("from"))
-    sent_at = values.get("sent_at")
-    date_raw, parsed_date = _tabular_date(clean_text(sent_at))
-    subject = decode_unstructured("subject", clean_text(values.get("subject")))
-    message_id = first_message_id(clean_text(values.get("message_id")))
-    if message_id:
-        content_key = "id:" + message_id
-    else:
-        content_key = "rcpt:" + ",".join(sorted(a for pairs in recipients.values() for _, a in pairs))
-    return build_record(
-        source=source,
-        location=location,
-        raw=excerpt,
-        senders=senders,
-        from_raw=from_text if from_text.strip() else None,
-        recipients=recipients,
-        invalid_addresses=invalid,
-        date_raw=date_raw,
-        parsed_date=parsed_date,
-        subject=subject,
-        thread_id=message_id,
-        category=lambda from_addrs: categorise({}, subject, from_addrs),
-        content_key=content_key,
-        message_id=message_id,
-    )
-
-
-def _tabular_date(text: str) -> tuple[object, tuple[datetime | None, str | None]]:
-    text = text.strip()
-    if not text:
-        return None, (None, None)
-    return text, parse_date(text, iso_first=True)
-
-
-def _address_cell(value: str | None) -> tuple[list[tuple[str | None, str]], int]:
-    """``;``-separated addresses, each ``addr`` or ``Name <addr>`` (a comma may sit in the name)."""
-    pairs: list[tuple[str | None, str]] = []
-    invalid = 0
-    for item in clean_text(value).split(";"):
-        item = item.strip()
-        if not item:
-            continue
-        lt = item.rfind("<")
-        if lt >= 0 and item.endswith(">"):
-            name = decode_unstructured("to", item[:lt]).strip().strip('"').strip()
-            address = normalise_address(item[lt + 1 : -1])
-            if address is None:
-                invalid += 1
-            else:
-                pairs.append((name or None, address))
-            continue
-        got, bad = parse_address_header("to", item)
-        pairs.extend(got)
-        invalid += bad
-    return pairs, invalid
+        acc.quarantine(
+            source, table.rest.location, f"bad_csv: {table.rest.error}", table.rest.raw, seq=base + len(table)
+        )

@@ -53,6 +53,7 @@ import recurring_ical_events
 
 from relationship_pipeline.sources.addresses import normalise_address, parse_address, split_list
 from relationship_pipeline.sources.batch import ParsedBatch
+from relationship_pipeline.sources.csv_tables import read_csv_table
 from relationship_pipeline.sources.dates import MAX_YEAR, MIN_YEAR, to_utc
 from relationship_pipeline.sources.files import file_head, list_files, relative_source
 from relationship_pipeline.sources.records import (
@@ -62,7 +63,7 @@ from relationship_pipeline.sources.records import (
     interaction_row,
     parse_cell_timestamp,
 )
-from relationship_pipeline.sources.tables import TableFileError, missing_columns_reason, read_csv_table
+from relationship_pipeline.sources.tables import TableFileError, missing_columns_reason
 
 CHANNEL = "meeting"
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")

@@ -18,29 +18,26 @@ A table is a header (stripped, lower-cased) and records of text cells, each with
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from relationship_pipeline.sources.batch import EXCERPT_CHARS
-from relationship_pipeline.sources.files import NotRegularFile, file_head, read_regular_bytes, require_regular_file
-from relationship_pipeline.sources.text import decode_text
+from relationship_pipeline.sources.files import file_head, require_regular_file
 
 __all__ = [
-    "NotRegularFile",
     "Table",
     "TableFileError",
     "TableRecord",
     "cell_text",
     "frame_table",
     "missing_columns_reason",
-    "read_csv_table",
     "read_parquet_table",
 ]
 
@@ -67,54 +64,46 @@ class TableRecord:
     error: str | None = None  # why the record cannot be read (it does not fit the header)
 
 
-@dataclass
 class Table:
-    """A header, the records under it, and what could not be read after a syntax error."""
+    """A header and the records under it, by column, with each record's location and problem.
 
-    header: list[str]
-    records: list[TableRecord]
-    head: str = ""  # the start of the file as text, for excerpts of whole-file problems
-    rest: TableRecord | None = None  # the unread rest of a CSV file after a syntax error
+    ``cells`` holds one ``str`` column per distinct column name (the first of repeated names),
+    one row per record, index 0..n-1, for vectorised checks; :meth:`record` gives one record for
+    the per-row path. ``errors`` says why a record cannot be read (None: it can). ``rest`` is the
+    unread rest of a CSV file after a syntax error; ``head`` the start of the file, for excerpts.
+    """
 
+    def __init__(
+        self,
+        header: list[str],
+        cells: pd.DataFrame,
+        numbers: np.ndarray,
+        unit: str,
+        errors: list[str | None],
+        raw: Callable[[int], str],
+        head: str = "",
+        rest: TableRecord | None = None,
+    ):
+        self.header, self.cells, self.numbers, self.unit = header, cells, numbers, unit
+        self.errors, self._raw, self.head, self.rest = errors, raw, head, rest
+        self._arrays: dict[str, pa.Array] | None = None
 
-def read_csv_table(path: Path) -> Table:
-    """The table of a CSV file (module docstring). Raises :class:`TableFileError` for a file that is
-    not CSV text or whose header cannot be read, and ``OSError`` / ``NotRegularFile`` when it cannot
-    be read at all."""
-    data = read_regular_bytes(path)
-    text = decode_text(data)
-    lines = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(lines)
-    try:
-        header_row = next(reader, [])
-    except csv.Error as exc:
-        raise TableFileError("bad_csv", f"header unreadable ({exc})", text) from None
-    has_nul = "\x00" in text
-    if has_nul and "\x00" in "".join(lines[: reader.line_num]):
-        hint = " (UTF-16 without a byte-order mark?)" if data[1::2].count(0) > len(data) // 4 else ""
-        raise TableFileError("binary_file", f"NUL bytes in a CSV file (not text){hint}", data)
-    header = [h.strip().lower() for h in header_row]
-    table = Table(header, [], text[: EXCERPT_CHARS * 4])
-    end = reader.line_num
-    while True:
-        start = end + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            excerpt = "".join(lines[start - 1 : start + 2])
-            table.rest = TableRecord(f"line {start}", {}, excerpt, f"{exc}; the rest of the file is not read")
-            break
-        end = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        raw = "".join(lines[start - 1 : end])
-        error = None if len(row) == len(header) else f"{len(row)} fields, the header has {len(header)}"
-        if has_nul and "\x00" in raw:
-            error = "NUL bytes in the row (not text)"
-        table.records.append(TableRecord(f"line {start}", _values(header, row), raw, error))
-    return table
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def location(self, i: int) -> str:
+        return f"{self.unit} {self.numbers[i]}"
+
+    def record(self, i: int) -> TableRecord:
+        """The ``i``-th record (0-based) with its text, for the per-row path and excerpts."""
+        if self._arrays is None:
+            self._arrays = {c: pa.array(self.cells[c]) for c in self.cells.columns}
+        values = {c: a[i].as_py() for c, a in self._arrays.items()}
+        return TableRecord(self.location(i), values, self._raw(i), self.errors[i])
+
+    @property
+    def records(self) -> list[TableRecord]:
+        return [self.record(i) for i in range(len(self))]
 
 
 def read_parquet_table(path: Path) -> Table:
@@ -131,19 +120,63 @@ def read_parquet_table(path: Path) -> Table:
 def frame_table(frame: pd.DataFrame) -> Table:
     """The table of a DataFrame (a Parquet file, an SQL table), records located by row."""
     header = [str(c).strip().lower() for c in frame.columns]
-    records = []
-    for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-        cells = [cell_text(v) for v in row]
-        if any(c.strip() for c in cells):
-            records.append(TableRecord(f"row {i}", _values(header, cells), ",".join(cells)))
-    return Table(header, records, ",".join(header))
+    texts = [_text_column(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    kept = np.flatnonzero(~blank_rows(texts, lambda i: [t.iat[i] for t in texts]))
+    cells = texts_frame(header, [t.iloc[kept].reset_index(drop=True) for t in texts])
+    lists: list[list[str]] = []
+
+    def raw(i: int) -> str:
+        if not lists:
+            lists.extend(t.tolist() for t in texts)
+        return ",".join(c[kept[i]] for c in lists)
+
+    return Table(header, cells, kept + 1, "row", [None] * len(kept), raw, ",".join(header))
 
 
-def _values(header: list[str], row: list[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for col, cell in zip(header, row + [""] * (len(header) - len(row))):
-        values.setdefault(col, cell)
-    return values
+def texts_frame(header: list[str], columns: list[pd.Series]) -> pd.DataFrame:
+    """The frame of the first column of each distinct name, index 0..n-1."""
+    first: dict[str, pd.Series] = {}
+    for name, column in zip(header, columns):
+        first.setdefault(name, column)
+    n = len(columns[0]) if columns else 0
+    return pd.DataFrame(first, index=range(n)) if first else pd.DataFrame(index=range(n))
+
+
+def blank_rows(columns: list[pd.Series], cells_of: Callable[[int], list[str]]) -> np.ndarray:
+    """Which rows have only blank cells (``str.strip`` leaves nothing): rows with a printable
+    ASCII character anywhere are not, the others are checked cell by cell (``cells_of(row)``)."""
+    n = len(columns[0]) if columns else 0
+    surely_filled = np.zeros(n, dtype=bool)
+    for column in columns:
+        surely_filled |= _has_printable(column)
+        if surely_filled.all():
+            break
+    maybe = np.flatnonzero(~surely_filled)
+    blank = np.zeros(n, dtype=bool)
+    blank[maybe] = [not any(c.strip() for c in cells_of(int(i))) for i in maybe]
+    return blank
+
+
+def _has_printable(column: pd.Series) -> np.ndarray:
+    hit = pc.match_substring_regex(pa.array(column, type=pa.large_string()), "[!-~]")
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+
+def _text_column(series: pd.Series) -> pd.Series:
+    """A frame column's cells as text (:func:`cell_text`), as a ``str`` series.
+
+    Text columns stay as they are (missing -> ""); each distinct value of another typed column
+    is converted once; object columns (mixed values, lists) cell by cell, since ``1``, ``1.0``
+    and ``True`` are one value to a hash.
+    """
+    series = series.reset_index(drop=True)
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.fillna("").astype("str")
+    if series.dtype == object:
+        return pd.Series([cell_text(v) for v in series.tolist()], dtype="str")
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    texts = np.array([cell_text(u) for u in uniques] + [""], dtype=object)  # code -1 (missing) -> ""
+    return pd.Series(texts[codes], dtype="str")
 
 
 def cell_text(value: object) -> str:
