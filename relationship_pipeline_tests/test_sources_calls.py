@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE
+from relationship_pipeline.sources.addresses import normalise_phone
 from relationship_pipeline.sources.calls import call_id_hash, parse_calls, parse_duration_s
-from relationship_pipeline.sources.common import normalise_phone
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CALLS = FIXTURES / "calls"
@@ -201,7 +201,7 @@ def test_arbitrary_bytes_never_raise(content, suffix, header):
 
 def test_table_timestamps_read_like_email_dates():
     # the same text gives the same instant on every channel: AM/PM and the zone are honoured
-    from relationship_pipeline.sources.common import parse_utc_timestamp
+    from relationship_pipeline.sources.dates import parse_utc_timestamp
 
     assert parse_utc_timestamp("Tue, 1 Jul 2025 09:00:00 PM -0500")[0] == datetime(2025, 7, 2, 2, 0, tzinfo=UTC)
     assert parse_utc_timestamp("1 Jul 2025 9:00 PM")[0] == datetime(2025, 7, 1, 21, 0, tzinfo=UTC)

@@ -24,13 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE
-from relationship_pipeline.sources.email_headers import categorise, parse_date
-from relationship_pipeline.sources.emails import (
-    _parse_message_unguarded,
-    parse_emails,
-    parse_message,
-    parse_message_bytes,
-)
+from relationship_pipeline.sources.dates import parse_date
+from relationship_pipeline.sources.email_headers import categorise
+from relationship_pipeline.sources.email_message import _parse_message_unguarded
+from relationship_pipeline.sources.emails import parse_emails, parse_message, parse_message_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EMAILS = FIXTURES / "emails"
@@ -575,7 +572,7 @@ def test_a_reused_message_id_does_not_merge_different_messages(tmp_path):
 
 
 def test_semicolon_lists_are_read_and_a_missing_comma_is_counted():
-    from relationship_pipeline.sources.email_headers import parse_address_header
+    from relationship_pipeline.sources.addresses import parse_address_header
 
     assert parse_address_header("to", "Ann <ann@acme.com>; Carol <carol@acme.com>") == (
         (("Ann", "ann@acme.com"), ("Carol", "carol@acme.com")),
@@ -621,7 +618,7 @@ def test_a_utf16_email_export_with_a_byte_order_mark_is_read(tmp_path):
 
 
 def test_short_zone_offsets_are_hours():
-    from relationship_pipeline.sources.email_headers import parse_date
+    from relationship_pipeline.sources.dates import parse_date
 
     assert parse_date("Tue, 1 Jul 2025 09:00:00 +01")[0] == utc(2025, 7, 1, 8, 0)
     assert parse_date("Tue, 1 Jul 2025 09:00:00 +05:30")[0] == utc(2025, 7, 1, 3, 30)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relationship_pipeline.schemas import INTERACTIONS, PARTICIPANTS, QUARANTINE
-from relationship_pipeline.sources.common import parse_utc_timestamp
+from relationship_pipeline.sources.dates import parse_utc_timestamp
 from relationship_pipeline.sources.meetings import meeting_id, parse_meetings
 
 FIXTURES = Path(__file__).parent / "fixtures"

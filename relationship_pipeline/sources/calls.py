@@ -6,7 +6,7 @@ absent (hashed id / NaN duration). One interaction per call (``channel`` "call",
 ``caller`` and ``callee``.
 
 A party is an email address (``addr`` or ``Name <addr>``) or a phone number. Phone numbers are
-normalised by ``common.normalise_phone`` and looked up in ``phone_directory`` (phone → address; see
+normalised by ``addresses.normalise_phone`` and looked up in ``phone_directory`` (phone → address; see
 ``Crm.phone_directory``) on their last 10 digits; an unmatched number stays the participant's
 address, and each such participant is counted in ``call.unmatched_phones``.
 
@@ -17,7 +17,9 @@ lookup, so the id does not change when the directory does).
 Counts (``call.*``): ``read = interactions + duplicates + quarantined``, where ``read`` counts
 data rows plus one per file quarantined as a whole; also ``files`` and ``unmatched_phones``.
 
-Quarantine reason codes: ``bad_csv``, ``bad_parquet``, ``missing_columns``, ``bad_row``,
+Files are read by ``sources.tables`` (encodings, blank, short and long rows as for every channel).
+
+Quarantine reason codes: ``bad_csv``, ``binary_file``, ``bad_parquet``, ``missing_columns``, ``bad_row``,
 ``bad_date``, ``bad_duration``, ``bad_status``, ``missing_party``, ``bad_party``,
 ``parse_error``.
 """
@@ -35,24 +37,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from relationship_pipeline.sources.addresses import normalise_phone, parse_address
 from relationship_pipeline.sources.batch import ParsedBatch
-from relationship_pipeline.sources.common import (
+from relationship_pipeline.sources.csv_tables import read_csv_table
+from relationship_pipeline.sources.files import file_head, list_files, relative_source
+from relationship_pipeline.sources.records import (
     BadRecord,
-    CsvFileError,
     InteractionAccumulator,
     InteractionRecord,
-    TableRecord,
-    cell_text,
-    frame_records,
     interaction_row,
-    list_files,
-    missing_columns_reason,
-    normalise_phone,
-    parse_address,
     parse_cell_timestamp,
-    read_csv_records,
-    read_head,
-    relative_source,
+)
+from relationship_pipeline.sources.tables import (
+    Table,
+    TableFileError,
+    missing_columns_reason,
+    read_parquet_table,
 )
 
 CHANNEL = "call"
@@ -146,67 +146,70 @@ def _tail(phone: str) -> str:
     return phone.lstrip("+")[-PHONE_MATCH_DIGITS:]
 
 
+COUNT_KEYS = (
+    "call.read",
+    "call.interactions",
+    "call.duplicates",
+    "call.quarantined",
+    "call.files",
+    "call.unmatched_phones",
+)
+
+
 def parse_calls(calls_dir: Path, data_dir: Path, phone_directory: Mapping[str, str] | None = None) -> ParsedBatch:
     """Parse every ``*.csv`` / ``*.parquet`` under ``calls_dir`` (recursively, sorted).
 
-    Bad input never raises: a file or row that cannot be used is quarantined with a reason.
+    Bad input never raises: a file or row that cannot be used is quarantined with a reason. A
+    call in several files (one interaction_id) is one interaction: the first file's row is kept.
     """
     calls_dir, data_dir = Path(calls_dir), Path(data_dir)
     book = _PhoneBook(phone_directory)
-    counts: Counter = Counter(
-        {
-            k: 0
-            for k in (
-                "call.read",
-                "call.interactions",
-                "call.duplicates",
-                "call.quarantined",
-                "call.files",
-                "call.unmatched_phones",
-            )
-        }
-    )
-    acc = InteractionAccumulator(CHANNEL, counts)
+    acc = _CallAccumulator()
     for path in list_files(calls_dir, SUFFIXES):
-        source = relative_source(path, data_dir)
-        counts["call.files"] += 1
-        try:
-            loaded = _load(path)
-            if isinstance(loaded, str):
-                acc.quarantine(source, "file", loaded, read_head(path))
-                continue
-            header, records = loaded
-            missing = missing_columns_reason(REQUIRED_COLUMNS, header)
-            if missing:
-                acc.quarantine(source, "file", missing, read_head(path))
-                continue
-            acc.add_table_records(source, records, partial(_call, source=source, book=book))
-        except Exception as exc:  # last resort: a parser bug must not stop the other files
-            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
-
-    counts["call.unmatched_phones"] = sum(
-        1 for call in acc.kept.values() for p in call.participants if p.pop("_unmatched", False)
-    )
+        _read_file(path, relative_source(path, data_dir), book, acc)
     return acc.batch()
 
 
-def _load(path: Path) -> tuple[list[str], list[TableRecord]] | str:
-    """Header and records of one file, or the quarantine reason for the whole file."""
-    if path.suffix.lower() == ".parquet":
-        try:
-            df = pd.read_parquet(path)
-        except Exception as exc:
-            return f"bad_parquet: not a readable Parquet file ({type(exc).__name__}: {exc})"
-        return frame_records(df, _cell)
+def parse_calls_file(path: Path, source: str, phone_directory: Mapping[str, str] | None = None) -> ParsedBatch:
+    """One call log (CSV, or Parquet by its ``.parquet`` suffix), in a batch of its own
+    (``call.files`` 1): as :func:`parse_calls` reads it, a call repeated within the file is one
+    interaction (the first row kept); across files :func:`parse_calls` folds again."""
+    acc = _CallAccumulator()
+    _read_file(Path(path), source, _PhoneBook(phone_directory), acc)
+    return acc.batch()
+
+
+class _CallAccumulator(InteractionAccumulator):
+    """Calls by id (the first row wins) and ``call.*`` counts, incl. ``unmatched_phones`` of the kept calls."""
+
+    def __init__(self) -> None:
+        super().__init__(CHANNEL, Counter(dict.fromkeys(COUNT_KEYS, 0)))
+
+    def _finish(self, participants: pd.DataFrame) -> None:
+        unmatched = participants["_unmatched"] if "_unmatched" in participants else pd.Series(dtype=bool)
+        self.counts["call.unmatched_phones"] = int(unmatched.fillna(False).astype(bool).sum())
+
+
+def _read_file(path: Path, source: str, book: _PhoneBook, acc: _CallAccumulator) -> None:
+    """Add one file's rows to ``acc``; never raises."""
+    acc.counts["call.files"] += 1
     try:
-        return read_csv_records(path)
-    except CsvFileError as exc:
-        return f"bad_csv: {exc}"
+        try:
+            table = _load(path)
+        except TableFileError as exc:
+            acc.quarantine(source, "file", str(exc), exc.excerpt)
+            return
+        missing = missing_columns_reason(REQUIRED_COLUMNS, table.header)
+        if missing:
+            acc.quarantine(source, "file", missing, table.head)
+            return
+        acc.add_table(source, table, partial(_call, source=source, book=book))
+    except Exception as exc:  # last resort: a parser bug must not stop the other files
+        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", file_head(path))
 
 
-def _cell(value: object) -> str:
-    """A Parquet cell as text (:func:`cell_text`), timestamps in ISO 8601."""
-    return value.isoformat() if isinstance(value, pd.Timestamp) else cell_text(value)
+def _load(path: Path) -> Table:
+    return read_parquet_table(path) if path.suffix.lower() == ".parquet" else read_csv_table(path)
 
 
 def _call(row: Mapping[str, str], source: str, book: _PhoneBook) -> InteractionRecord:
@@ -274,4 +277,4 @@ def _party(text: str, role: str, started: datetime) -> dict:
     return {"key": phone, "name": None, "role": role, "phone": True}
 
 
-__all__ = ["parse_calls", "parse_duration_s", "call_id_hash", "CALL_STATUSES"]
+__all__ = ["parse_calls", "parse_calls_file", "parse_duration_s", "call_id_hash", "CALL_STATUSES"]

@@ -31,12 +31,10 @@ Days touched
     more, so their days are unknown; the caller reports them.
 
 Per-file parsing
-    Emails and meetings are parsed file by file through the parsers' per-format functions
-    (``sources.emails`` / ``sources.meetings`` private helpers, so a file is classified exactly
-    as in a whole-folder walk: mbox, maildir message, MH/Enron message, CSV, Parquet, ...). Should
-    those helpers be renamed, the whole channel folder is parsed with the public parser and the
-    rows of the file kept (slower, same answer). Calls have no per-file function: the file's
-    folder is parsed with ``parse_calls`` and its rows kept.
+    Each changed file is parsed alone with ``sources.input_files.parse_input_file``: classified
+    exactly as in a whole-folder walk (mbox, maildir message, MH/Enron message, CSV, Parquet,
+    .ics, ...) and parsed with that kind's per-file parser. Its days are those of all its rows,
+    including rows that the cross-file dedupe folds into a copy in another file.
 """
 
 from __future__ import annotations
@@ -45,21 +43,16 @@ import os
 import stat
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 
-from relationship_pipeline.sources import emails as email_source
-from relationship_pipeline.sources import meetings as meeting_source
 from relationship_pipeline.sources.batch import ParsedBatch
-from relationship_pipeline.sources.calls import parse_calls
-from relationship_pipeline.sources.common import to_utc
 from relationship_pipeline.sources.daily import broken_dates, quarantine_days
-from relationship_pipeline.sources.emails import parse_emails
-from relationship_pipeline.sources.meetings import parse_meetings
+from relationship_pipeline.sources.email_walk import is_maildir
+from relationship_pipeline.sources.input_files import parse_input_file, top_folder
 
 WATCHED_FOLDERS = ("emails", "meetings", "calls", "crm")
-CALL_SUFFIXES = (".csv", ".parquet")
 
 Fingerprint = dict[str, tuple[int, int]]
 
@@ -102,7 +95,7 @@ def _hidden_dir(path: Path, folder: str) -> bool:
     if not path.name.startswith("."):
         return False
     # maildir++ subfolders (.Sent/cur, .Archive/new) are mail the email parser reads
-    return not (folder == "emails" and any((path / d).is_dir() for d in email_source.MAILDIR_MESSAGE_DIRS))
+    return not (folder == "emails" and is_maildir(path))
 
 
 def changed_files(previous: Mapping[str, object], current: Mapping[str, object]) -> list[str]:
@@ -117,7 +110,7 @@ def removed_files(previous: Mapping[str, object], current: Mapping[str, object])
 
 def touches_crm(paths: Iterable[str]) -> bool:
     """Whether any path is under ``crm/`` (a change there can affect every partition)."""
-    return any(_top_folder(p) == "crm" for p in paths)
+    return any(top_folder(p) == "crm" for p in paths)
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,14 +138,14 @@ def days_touched(
     days: set[date] = set()
     for rel in paths:
         path = data_dir / rel
-        if _top_folder(rel) == "crm" or not path.is_file():
+        if top_folder(rel) == "crm" or not path.is_file():
             continue
         try:
             change_day = file_change_day(path)
         except OSError:  # vanished since the walk: nothing left to read
             continue
         try:
-            batch = parse_file(data_dir, rel, window_start, window_end)
+            batch = parse_input_file(data_dir, rel, window_start, window_end)
         except Exception:  # a parser bug: the ingest quarantines the file on its change day
             days.add(max(change_day, first_partition) if first_partition else change_day)
             continue
@@ -163,74 +156,6 @@ def days_touched(
 def file_change_day(path: Path) -> date:
     """UTC day of the file's modification time (the ingest's day for undated quarantine rows)."""
     return datetime.fromtimestamp(Path(path).stat().st_mtime, tz=UTC).date()
-
-
-def parse_file(data_dir: Path, rel: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
-    """What the ingest's parsers make of the one file ``data_dir / rel`` (``source`` = ``rel``)."""
-    data_dir = Path(data_dir)
-    path = data_dir / rel
-    folder = _top_folder(rel)
-    if folder == "emails":
-        return _email_file(data_dir, path, rel)
-    if folder == "meetings":
-        return _meeting_file(data_dir, path, rel, window_start, window_end)
-    if folder == "calls":
-        if path.suffix.lower() not in CALL_SUFFIXES:
-            return ParsedBatch()
-        return _only_source(parse_calls(path.parent, data_dir), rel)
-    return ParsedBatch()
-
-
-def _email_file(data_dir: Path, path: Path, rel: str) -> ParsedBatch:
-    root = data_dir / "emails"
-    try:
-        kind_of, is_maildir = email_source._kind, email_source._is_maildir
-        handlers, accumulator = email_source._HANDLERS, email_source._Accumulator
-    except AttributeError:  # the per-format helpers moved: parse the folder, keep this file
-        return _only_source(parse_emails(root, data_dir), rel)
-    here = path.parent
-    kind = kind_of(
-        path.name,
-        is_maildir(here),
-        here != root and here.name in email_source.MAILDIR_MESSAGE_DIRS,
-        here.name == "tmp" and is_maildir(here.parent),
-    )
-    acc = accumulator()
-    if kind == "skip":
-        return ParsedBatch()
-    try:
-        handlers[kind](path, rel, acc)
-    except Exception as exc:  # as parse_emails: the whole file is one undated quarantine record
-        acc.quarantine(rel, "file", f"parse_error: {type(exc).__name__}: {exc}")
-    return acc.batch()
-
-
-def _meeting_file(data_dir: Path, path: Path, rel: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
-    suffix = path.suffix.lower()
-    if suffix not in meeting_source.ICS_SUFFIXES + meeting_source.CSV_SUFFIXES:
-        return ParsedBatch()
-    try:
-        parse_csv, parse_ics = meeting_source._parse_csv_file, meeting_source._parse_ics_file
-        accumulator = meeting_source._Accumulator
-    except AttributeError:  # the per-format helpers moved: parse the folder, keep this file
-        return _only_source(parse_meetings(data_dir / "meetings", data_dir, window_start, window_end), rel)
-    acc = accumulator()
-    try:
-        if suffix in meeting_source.CSV_SUFFIXES:
-            parse_csv(path, rel, acc)
-        else:
-            window = (to_utc(window_start), to_utc(window_end))
-            parse_ics(path, rel, window, acc)
-    except Exception as exc:  # as parse_meetings: the whole file is one undated quarantine record
-        acc.quarantine(rel, "file", f"parse_error: {type(exc).__name__}: {exc}")
-    return acc.batch()
-
-
-def _only_source(batch: ParsedBatch, rel: str) -> ParsedBatch:
-    return ParsedBatch(
-        interactions=batch.interactions[batch.interactions["source"] == rel],
-        quarantine=batch.quarantine[batch.quarantine["source"] == rel],
-    )
 
 
 def _batch_days(batch: ParsedBatch, change_day: date, first: date | None, last: date | None) -> set[date]:
@@ -257,8 +182,3 @@ def _batch_days(batch: ParsedBatch, change_day: date, first: date | None, last: 
 
 def _utc_days(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
-
-
-def _top_folder(rel: str) -> str:
-    parts = PurePosixPath(rel).parts
-    return parts[0] if parts else ""

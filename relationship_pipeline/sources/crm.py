@@ -40,15 +40,10 @@ from relationship_pipeline.schemas import (
     empty_frame,
     frame_from_records,
 )
+from relationship_pipeline.sources.addresses import normalise_address, normalise_phone
 from relationship_pipeline.sources.batch import quarantine_row
-from relationship_pipeline.sources.common import (
-    CsvFileError,
-    TableRecord,
-    frame_records,
-    normalise_address,
-    normalise_phone,
-    read_csv_records,
-)
+from relationship_pipeline.sources.csv_tables import read_csv_table
+from relationship_pipeline.sources.tables import TableFileError, TableRecord, frame_table
 
 CHANNEL = "crm"
 
@@ -316,11 +311,13 @@ class _CsvReader:
                 raise CrmError(f"{path} not found: the CRM needs at least crm/{name}.csv")
             return None
         try:
-            header, records = read_csv_records(path)
-        except CsvFileError as exc:
+            table = read_csv_table(path)
+        except (TableFileError, OSError) as exc:
             raise CrmError(f"{path} is not readable CSV: {exc}") from None
-        _check_columns(name, str(path), header)
-        return _Table(source, records)
+        if table.rest is not None:
+            raise CrmError(f"{path} is not readable CSV: {table.rest.location}: {table.rest.error}")
+        _check_columns(name, str(path), table.header)
+        return _Table(source, table.records)
 
     def close(self) -> None:
         pass
@@ -350,10 +347,9 @@ class _SqlReader:
             raise
         except Exception as exc:
             raise CrmError(f"cannot read table {qualified}: {type(exc).__name__}: {exc}") from None
-        header, records = frame_records(df)
-        _check_columns(name, f"table {qualified}", header)
-        # rows of blank cells are left out, as in a CSV file
-        return _Table(source, [r for r in records if any(x.strip() for x in r.values.values())])
+        table = frame_table(df)  # rows of blank cells are left out, as in a CSV file
+        _check_columns(name, f"table {qualified}", table.header)
+        return _Table(source, table.records)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -27,8 +27,10 @@ Counts (``meeting.*``; ``read = interactions + duplicates + quarantined``)
     kept and carries the count. ``files`` counts the files looked at.
 
 Quarantine reason codes
-    ``bad_ics`` (file is not parseable iCalendar, or has unclosed VEVENTs), ``bad_csv`` (file is
-    not readable CSV), ``missing_columns``, ``bad_row`` (CSV row with more fields than the header),
+    ``bad_ics`` (file is not parseable iCalendar, or has unclosed VEVENTs), ``bad_csv`` (a CSV
+    syntax error: the rest of the file, one record), ``binary_file`` (NUL bytes in the header),
+    ``missing_columns`` (also an empty file), ``bad_row`` (CSV row with more or fewer fields than
+    the header, or holding NUL bytes; see ``sources.tables``),
     ``missing_uid``, ``missing_dtstart``, ``bad_date``, ``bad_time`` (end before start, date/time
     mix), ``bad_duration``, ``bad_timezone`` (TZID neither known nor defined in the file),
     ``bad_status``, ``bad_recurrence`` (series that cannot be expanded), ``too_many_occurrences``,
@@ -40,34 +42,28 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import recurring_ical_events
 
+from relationship_pipeline.sources.addresses import normalise_address, parse_address, split_list
 from relationship_pipeline.sources.batch import ParsedBatch
-from relationship_pipeline.sources.common import (
-    MAX_YEAR,
-    MIN_YEAR,
+from relationship_pipeline.sources.csv_tables import read_csv_table
+from relationship_pipeline.sources.dates import MAX_YEAR, MIN_YEAR, to_utc
+from relationship_pipeline.sources.files import file_head, list_files, relative_source
+from relationship_pipeline.sources.records import (
     BadRecord,
-    CsvFileError,
     InteractionAccumulator,
     InteractionRecord,
     interaction_row,
-    list_files,
-    missing_columns_reason,
-    normalise_address,
-    parse_address,
     parse_cell_timestamp,
-    read_csv_records,
-    read_head,
-    relative_source,
-    split_list,
-    to_utc,
 )
+from relationship_pipeline.sources.tables import TableFileError, missing_columns_reason
 
 CHANNEL = "meeting"
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
@@ -105,21 +101,47 @@ def parse_meetings(meetings_dir: Path, data_dir: Path, window_start: datetime, w
 
     Series are expanded to occurrences starting in ``[window_start, window_end)`` (naive = UTC).
     Bad input never raises: a file or record that cannot be used is quarantined with a reason.
+    A meeting found in several files is one interaction (the highest SEQUENCE, first on a tie).
     """
     meetings_dir, data_dir = Path(meetings_dir), Path(data_dir)
     window = (to_utc(window_start), to_utc(window_end))
     acc = _Accumulator()
     for path in list_files(meetings_dir, ICS_SUFFIXES + CSV_SUFFIXES):
-        source = relative_source(path, data_dir)
-        acc.counts["meeting.files"] += 1
-        try:
-            if path.suffix.lower() in CSV_SUFFIXES:
-                _parse_csv_file(path, source, acc)
-            else:
-                _parse_ics_file(path, source, window, acc)
-        except Exception as exc:  # last resort: a parser bug must not stop the other files
-            acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", read_head(path))
+        if path.suffix.lower() in CSV_SUFFIXES:
+            _read_file(_parse_csv_file, path, relative_source(path, data_dir), acc)
+        else:
+            _read_file(partial(_parse_ics_file, window=window), path, relative_source(path, data_dir), acc)
     return acc.batch()
+
+
+def parse_ics_file(path: Path, source: str, window_start: datetime, window_end: datetime) -> ParsedBatch:
+    """One iCalendar file, in a batch of its own (``meeting.files`` 1).
+
+    As :func:`parse_meetings` reads it: series expanded within ``[window_start, window_end)``,
+    and the same occurrence twice in the file is one interaction. Across files,
+    :func:`parse_meetings` applies that rule again (highest SEQUENCE, first file on a tie).
+    """
+    acc = _Accumulator()
+    window = (to_utc(window_start), to_utc(window_end))
+    _read_file(partial(_parse_ics_file, window=window), Path(path), source, acc)
+    return acc.batch()
+
+
+def parse_meeting_csv_file(path: Path, source: str) -> ParsedBatch:
+    """One CSV meeting export, in a batch of its own (``meeting.files`` 1); a meeting_id and start
+    repeated within the file is one interaction, across files :func:`parse_meetings` folds again."""
+    acc = _Accumulator()
+    _read_file(_parse_csv_file, Path(path), source, acc)
+    return acc.batch()
+
+
+def _read_file(read: Callable[..., None], path: Path, source: str, acc: _Accumulator) -> None:
+    """Add one file's records to ``acc`` with ``read(path, source, acc)``; never raises."""
+    acc.counts["meeting.files"] += 1
+    try:
+        read(path, source, acc)
+    except Exception as exc:  # last resort: a parser bug must not stop the other files
+        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", file_head(path))
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,7 +217,7 @@ class _BadEvent(ValueError):
     """A VEVENT that cannot be used; the message is the quarantine reason."""
 
 
-def _parse_ics_file(path: Path, source: str, window: tuple[datetime, datetime], acc: _Accumulator) -> None:
+def _parse_ics_file(path: Path, source: str, acc: _Accumulator, window: tuple[datetime, datetime]) -> None:
     data = path.read_bytes()
     if not data.strip():
         acc.quarantine(source, "file", "bad_ics: file is empty", data)
@@ -472,15 +494,15 @@ def _start_or_none(ev) -> datetime | None:
 
 def _parse_csv_file(path: Path, source: str, acc: _Accumulator) -> None:
     try:
-        header, records = read_csv_records(path)
-    except CsvFileError as exc:
-        acc.quarantine(source, "file", f"bad_csv: {exc}", read_head(path))
+        table = read_csv_table(path)
+    except TableFileError as exc:
+        acc.quarantine(source, "file", str(exc), exc.excerpt)
         return
-    missing = missing_columns_reason(CSV_REQUIRED, header)
+    missing = missing_columns_reason(CSV_REQUIRED, table.header)
     if missing:
-        acc.quarantine(source, "file", missing, read_head(path))
+        acc.quarantine(source, "file", missing, table.head)
         return
-    acc.add_table_records(source, records, lambda values: _csv_meeting(values, source))
+    acc.add_table(source, table, lambda values: _csv_meeting(values, source))
 
 
 def _csv_meeting(row: dict[str, str], source: str) -> InteractionRecord:

@@ -1,0 +1,189 @@
+"""Vectorised building blocks of the columnar table paths (emails, meetings, calls).
+
+The rule they keep: a column-wise result is the per-row result, exactly. So text is interpreted
+by the per-row functions themselves, once per distinct value (:func:`distinct`, :func:`explode`,
+:func:`expand`); only ISO 8601 timestamps are parsed column-wise (:func:`iso_timestamps`), and
+only in the forms where pandas and ``datetime.fromisoformat`` agree; every other cell is left to
+the per-row path. Text travels as object arrays (None for missing) and becomes the schemas'
+``string`` dtype once, at the end (:func:`strings`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Date, or date and time to the minute, second or microsecond; Z or an offset of at most 14 h
+# (+HH:MM or +HHMM), the bound both readers put on real zones.
+_OFFSET = r"[+-](?:(?:0\d|1[0-3]):?[0-5]\d|14:?00)"
+_DATE = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"
+_ISO = rf"^{_DATE}(?:{_TIME}(?:Z|{_OFFSET})?)?$"
+_ISO_LOWER_Z = rf"^{_DATE}(?:{_TIME}(?:[Zz]|{_OFFSET})?)?$"
+_DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
+# Wider than every caller's window (emails 1980-2100, tables 1900-2199) and inside datetime64[ns].
+_EARLIEST, _LATEST = pd.Timestamp("1800-01-01", tz="UTC"), pd.Timestamp("2250-01-01", tz="UTC")
+
+
+def distinct(values: pd.Series) -> tuple[np.ndarray, list]:
+    """``(codes, uniques)``: each cell's index into the list of distinct values (first-seen order)."""
+    codes, uniques = pd.factorize(values)
+    return codes, list(uniques)
+
+
+def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
+    """``fn`` of every cell, computed once per distinct value (an object array aligned with ``values``)."""
+    codes, uniques = distinct(values)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [fn(u) for u in uniques]
+    return results[codes]
+
+
+def explode(codes: np.ndarray, lists: Sequence[Sequence[tuple]], width: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """``(entry, sub, fields)``: every tuple of ``lists[codes[i]]`` for each entry ``i``, in
+    order, with its position in the list and its ``width`` fields as object arrays."""
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    flat = [item for x in lists for item in x]
+    columns = [np.array([item[k] for item in flat], dtype=object) for k in range(width)]
+    offsets = np.cumsum(lengths) - lengths
+    per_entry = lengths[codes]
+    entry = np.repeat(np.arange(len(codes)), per_entry)
+    sub = np.arange(len(entry)) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+    source = offsets[codes][entry] + sub
+    return entry, sub, [c[source] for c in columns]
+
+
+def split_cells(values: pd.Series, sep: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """``(row, position, item)`` of every ``sep``-separated item of every cell (``str.split``: an
+    empty cell is one empty item), items as a ``str`` series, rows in order."""
+    lists = pc.split_pattern(_arrow(values), sep)
+    row = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    items = pd.Series(pc.list_flatten(lists), dtype="str")
+    position = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    return row, position, items
+
+
+def expand(
+    values: pd.Series, sep: str, fn: Callable[[str], tuple[Sequence[tuple], int]], width: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every cell split on ``sep`` and each item read by ``fn(item) -> (tuples, count)``, once per
+    distinct item: the tuples (``row``, ``item``, ``sub`` and ``fields``) in order, and each
+    row's summed counts."""
+    row, position, items = split_cells(values, sep)
+    codes, uniques = distinct(items)
+    results = [fn(u) for u in uniques]
+    counts = np.fromiter((r[1] for r in results), dtype=np.int64, count=len(results))[codes]
+    entry, sub, fields = explode(codes, [r[0] for r in results], width)
+    out = {"row": row[entry], "item": position[entry], "sub": sub, "fields": fields}
+    return out, np.bincount(row, weights=counts, minlength=len(values)).astype(np.int64)
+
+
+def matches(values: pd.Series, pattern: str) -> np.ndarray:
+    """Whether each cell matches the RE2 ``pattern`` (anchor it), as a bool array; missing -> False."""
+    hit = pc.match_substring_regex(_arrow(values), pattern)
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+
+def extract(values: pd.Series, pattern: str) -> dict[str, np.ndarray]:
+    """The named groups of the RE2 ``pattern`` in each cell, as object arrays (None where no match)."""
+    found = pc.extract_regex(_arrow(values), pattern)
+    matched = found.is_valid().to_numpy(zero_copy_only=False)
+    out = {}
+    for f in found.type:
+        column = found.field(f.name).to_numpy(zero_copy_only=False).astype(object)  # ignores the parent's nulls
+        column[~matched] = None
+        out[f.name] = column
+    return out
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype("str"), type=pa.large_string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def iso_timestamps(text: pd.Series, *, lower_z: bool = False) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """``(UTC timestamps, parsed, date_only)`` of cells holding ISO 8601 in the forms of ``_ISO``.
+
+    ``parsed`` is false for every other cell (blank, padded, RFC 2822, an offset beyond ±14 h,
+    31 February...): those are for the per-row reader. ``lower_z`` also takes a lower-case
+    ``z`` (the table reader turns it into UTC; the email reader does not).
+    """
+    matched = matches(text, _ISO_LOWER_Z if lower_z else _ISO)
+    candidates = text.astype("str").where(matched)
+    if lower_z:
+        candidates = candidates.str.replace("z", "Z", regex=False)
+    stamps = pd.to_datetime(candidates, format="ISO8601", utc=True, errors="coerce")
+    stamps = stamps.where((stamps >= _EARLIEST) & (stamps < _LATEST))  # years no caller takes; ns-safe
+    parsed = matched & stamps.notna().to_numpy(dtype=bool)
+    return stamps.astype("datetime64[ns, UTC]"), parsed, matches(text, _DATE_ONLY)
+
+
+def isoformat_utc(stamps: pd.Series) -> pa.Array:
+    """``datetime.isoformat()`` of UTC timestamps (µs precision): ``2025-01-07T09:00:00[.ffffff]+00:00``."""
+    values = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    text = np.datetime_as_string(values, unit="s").astype(object)
+    micros = values.astype(np.int64) % 1_000_000
+    for k in np.flatnonzero(micros):
+        text[k] += f".{micros[k]:06d}"
+    return pc.binary_join_element_wise(pa.array(text, type=pa.large_string()), _large("+00:00"), _large(""))
+
+
+def joined_ids(prefix: str, parts: Sequence[pa.Array], sep: str, encoding_errors: str = "strict") -> np.ndarray:
+    """``prefix + sha1(the parts joined by sep)[:20]`` row by row (the parts as Arrow text arrays)."""
+    return sha1_ids(prefix, pc.binary_join_element_wise(*parts, _large(sep)).to_pylist(), encoding_errors)
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def text_array(values) -> pa.Array:
+    """Python text (None for missing) as an Arrow array."""
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def sha1_ids(prefix: str, keys: Sequence[str], encoding_errors: str = "strict") -> np.ndarray:
+    """``prefix + sha1(key)[:20]`` of each key (UTF-8)."""
+    sha1 = hashlib.sha1
+    return np.array([prefix + sha1(k.encode("utf-8", encoding_errors)).hexdigest()[:20] for k in keys], dtype=object)
+
+
+def first_in_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For keys in order: the index of each distinct key's first row, and each row's group
+    number (groups numbered in order of first sight)."""
+    group, distinct_keys = pd.factorize(keys)
+    return first_rows(group, len(distinct_keys)), group
+
+
+def first_rows(group: np.ndarray, n_groups: int) -> np.ndarray:
+    """The index of each group's first row (groups numbered 0..n_groups-1)."""
+    first = np.empty(n_groups, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group) - 1, -1, -1)
+    return first
+
+
+def first_known(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the first value that is not None (None when there is none), rows in order."""
+    out = np.full(n_groups, None, dtype=object)
+    known = np.flatnonzero(pd.notna(values))
+    if len(known):
+        groups, first = np.unique(group[known], return_index=True)
+        out[groups] = values[known[first]]
+    return out
+
+
+def obj(values) -> pd.Series:
+    """Text as an object Series, so pandas keeps it as it is (no ``str`` inference) until the end."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def strings(values) -> pd.Series:
+    """Text (None for missing) as a Series of the schemas' ``string`` dtype."""
+    return pd.Series(
+        pd.array(pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True), dtype="string")
+    )
