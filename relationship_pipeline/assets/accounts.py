@@ -85,7 +85,8 @@ def account_scores(
     days = partition_days(context)
     wh = warehouse.warehouse()
     rows = pair_rows_for_run(wh, days, pair_strength, config)
-    seen = people_seen(wh, days, people, config)
+    # scores need who each address is, not the names seen over the horizon (the alerts do)
+    seen = people[["as_of", "address", "name"]]
     who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
     touches = (
