@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from relationship_pipeline.sources.dates import MAX_YEAR, MIN_YEAR
+
 # Date, or date and time to the minute, second or microsecond; Z or an offset of at most 14 h
 # (+HH:MM or +HHMM), the bound both readers put on real zones.
 _OFFSET = r"[+-](?:(?:0\d|1[0-3]):?[0-5]\d|14:?00)"
@@ -28,6 +30,14 @@ _ISO_LOWER_Z = rf"^{_DATE}(?:{_TIME}(?:[Zz]|{_OFFSET})?)?$"
 _DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
 # Wider than every caller's window (emails 1980-2100, tables 1900-2199) and inside datetime64[ns].
 _EARLIEST, _LATEST = pd.Timestamp("1800-01-01", tz="UTC"), pd.Timestamp("2250-01-01", tz="UTC")
+
+
+def cells_of(table, rows: np.ndarray) -> Callable[[str], pd.Series]:
+    """The cells of the records ``rows`` of a ``tables.Table`` by column name (index 0..n-1; a
+    column the table lacks is blank, as the per-row path reads it)."""
+    cells = table.cells.iloc[rows].reset_index(drop=True)
+    blank = pd.Series([""] * len(cells), dtype="str")
+    return lambda name: cells[name] if name in cells else blank
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -121,6 +131,26 @@ def iso_timestamps(text: pd.Series, *, lower_z: bool = False) -> tuple[pd.Series
     stamps = stamps.where((stamps >= _EARLIEST) & (stamps < _LATEST))  # years no caller takes; ns-safe
     parsed = matched & stamps.notna().to_numpy(dtype=bool)
     return stamps.astype("datetime64[ns, UTC]"), parsed, matches(text, _DATE_ONLY)
+
+
+def table_timestamps(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """:func:`iso_timestamps` as ``dates.parse_utc_timestamp`` reads a table cell (a lower-case
+    ``z`` is UTC; years 1900-2199): ``(UTC timestamps, parsed, date_only)``."""
+    stamps, parsed, date_only = iso_timestamps(text, lower_z=True)
+    year = stamps.dt.year.to_numpy(dtype=float)
+    return stamps, parsed & (year >= MIN_YEAR) & (year <= MAX_YEAR), date_only
+
+
+def utc_seconds(stamps: pd.Series) -> pa.Array:
+    """``strftime("%Y-%m-%dT%H:%M:%SZ")`` of UTC timestamps, as Arrow text."""
+    values = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    text = np.char.add(np.datetime_as_string(values, unit="s"), "Z")
+    return pa.array(text, type=pa.large_string())
+
+
+def microseconds(stamps: pd.Series) -> np.ndarray:
+    """UTC timestamps as int64 microseconds since the epoch."""
+    return stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
 
 
 def isoformat_utc(stamps: pd.Series) -> pa.Array:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from relationship_pipeline.sources.columns import (
+    cells_of,
     distinct,
     expand,
     explode,
@@ -44,12 +45,8 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     """``(interactions, participants, invalid_addresses, taken)`` for the records ``rows`` of
     ``table``: frames keyed by ``_row`` (record index) as ``EmailAccumulator.add_frame`` takes them,
     the unusable addresses dropped from the taken rows, and which of ``rows`` were taken."""
-    cells = table.cells.iloc[rows].reset_index(drop=True)
-    n = len(cells)
-    blank = pd.Series([""] * n, dtype="str")
-
-    def column(name: str) -> pd.Series:
-        return cells[name] if name in cells else blank
+    column = cells_of(table, rows)
+    n = len(rows)
 
     from_codes, from_cells = distinct(column("from"))
     senders = [_senders(c) for c in from_cells]  # per distinct From cell
@@ -60,7 +57,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     taken &= np.bincount(recipients["row"], minlength=n) > 0
     keep = np.flatnonzero(taken)
     if not len(keep):
-        return _empty_interactions(), _empty_participants(), 0, taken
+        return _empty_interactions(), _empty_participants(), taken
 
     subject_codes, subject_cells = distinct(column("subject").iloc[keep])
     subjects = [_subject(c) for c in subject_cells]
@@ -90,10 +87,11 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
             "thread_id": obj(mids),
             "category": obj(category),
             "message_id": obj(mids),
+            "_invalid": invalid[keep],
         }
     )
     participants = _participants(kept_from, [s[0] for s in senders], recipients, keep, rows)
-    return interactions, participants, int(invalid[keep].sum()), taken
+    return interactions, participants, taken
 
 
 def _senders(cell: str) -> tuple[tuple[tuple[str, str | None], ...], str, bool]:

@@ -73,12 +73,13 @@ class EmailAccumulator(ReadingOrder):
         self.counts["email.invalid_addresses"] += parsed.invalid_addresses
         self._messages.append((seq, parsed))
 
-    def add_frame(self, interactions: pd.DataFrame, participants: pd.DataFrame, invalid_addresses: int) -> None:
-        """Many valid records at once: ``interactions`` with ``_seq`` and FRAME_COLUMNS (one row
-        per record), ``participants`` with ``_seq`` and PARTICIPANT_COLUMNS (deduplicated within
-        each record, as ``email_message.participant_rows`` makes them)."""
+    def add_frame(self, interactions: pd.DataFrame, participants: pd.DataFrame) -> None:
+        """Many valid records at once: ``interactions`` with ``_seq``, FRAME_COLUMNS and
+        ``_invalid`` (the unusable addresses dropped), one row per record; ``participants`` with
+        ``_seq`` and PARTICIPANT_COLUMNS (deduplicated within each record, as
+        ``email_message.participant_rows`` makes them)."""
         self.counts["email.read"] += len(interactions)
-        self.counts["email.invalid_addresses"] += int(invalid_addresses)
+        self.counts["email.invalid_addresses"] += int(interactions["_invalid"].sum()) if len(interactions) else 0
         if len(interactions):
             self._frames.append((interactions, participants))
 

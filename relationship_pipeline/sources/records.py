@@ -24,7 +24,7 @@ from relationship_pipeline.schemas import (
 )
 from relationship_pipeline.sources.batch import ParsedBatch, quarantine_row
 from relationship_pipeline.sources.dates import parse_utc_timestamp
-from relationship_pipeline.sources.tables import Table, TableRecord
+from relationship_pipeline.sources.tables import Table, TableFileError, TableRecord
 
 
 class BadRecord(ValueError):
@@ -99,6 +99,52 @@ class ReadingOrder:
     def _place(self, seq: int | None) -> int:
         return self.reserve(1) if seq is None else seq
 
+    def read_table(
+        self,
+        source: str,
+        path,
+        read: Callable[..., Table],
+        missing_reason: Callable[[list[str]], str | None],
+        unreadable: Callable[[TableFileError], str] = str,
+    ) -> Table | None:
+        """``read(path)``, or None after quarantining the whole file (unreadable, or missing columns)."""
+        try:
+            table = read(path)
+        except TableFileError as exc:
+            self.quarantine(source, "file", unreadable(exc), exc.excerpt)
+            return None
+        reason = missing_reason(table.header)
+        if reason:
+            self.quarantine(source, "file", reason, table.head)
+            return None
+        return table
+
+    def add_records(
+        self,
+        source: str,
+        table: Table,
+        add_record: Callable[[TableRecord, int], None],
+        columnar: Callable[[Table, np.ndarray], tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] | None = None,
+    ) -> None:
+        """Every record of ``table`` in order, then the unread rest of the file after a syntax error.
+
+        ``columnar(table, rows)`` may take the clean bulk of ``rows`` (the records that fit the
+        header) at once: it returns frames for ``add_frame`` keyed by ``_row`` (the record index)
+        and which of ``rows`` it took. Every other record goes to ``add_record(record, seq)``.
+        """
+        base = self.reserve(len(table) + 1)
+        rows = np.array([i for i, e in enumerate(table.errors) if e is None], dtype=np.int64)
+        taken = np.zeros(len(table), dtype=bool)
+        if columnar is not None and len(rows):
+            interactions, participants, took = columnar(table, rows)
+            taken[rows[took]] = True
+            self.add_frame(_keyed(interactions, base), _keyed(participants, base))
+        for i in np.flatnonzero(~taken).tolist():
+            add_record(table.record(i), base + i)
+        if table.rest is not None:
+            rest = table.rest
+            self.quarantine(source, rest.location, f"bad_csv: {rest.error}", rest.raw, seq=base + len(table))
+
     def _quarantine_frame(self) -> pd.DataFrame:
         """The quarantine rows, in reading order."""
         return frame_from_records([q for _, q in sorted(self._quarantined, key=lambda item: item[0])], QUARANTINE)
@@ -149,26 +195,9 @@ class InteractionAccumulator(ReadingOrder):
         build: Callable[[dict[str, str]], InteractionRecord],
         columnar: Callable[[Table, np.ndarray], tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] | None = None,
     ) -> None:
-        """Every record of ``table``, then the unread rest of the file after a syntax error.
-
-        ``columnar(table, rows)`` may take the clean bulk of ``rows`` (record indices) at once:
-        it returns frames as for :meth:`add_frame` but keyed by ``_row`` (the record index), and
-        which of ``rows`` it took. The others go through ``build(record.values)`` one by one;
-        a record that does not fit the header or makes ``build`` raise is quarantined.
-        """
-        base = self.reserve(len(table) + 1)
-        rows = np.array([i for i, e in enumerate(table.errors) if e is None], dtype=np.int64)
-        taken = np.zeros(len(table), dtype=bool)
-        if columnar is not None and len(rows):
-            interactions, participants, took = columnar(table, rows)
-            taken[rows[took]] = True
-            self.add_frame(_keyed(interactions, base), _keyed(participants, base))
-        for i in np.flatnonzero(~taken):
-            self.add_table_record(source, table.record(int(i)), build, base + int(i))
-        if table.rest is not None:
-            self.quarantine(
-                source, table.rest.location, f"bad_csv: {table.rest.error}", table.rest.raw, seq=base + len(table)
-            )
+        """Every record of ``table``: the columnar path's bulk, ``build(record.values)`` for the rest
+        (:meth:`add_records`); a record that does not fit or makes ``build`` raise is quarantined."""
+        self.add_records(source, table, lambda rec, seq: self.add_table_record(source, rec, build, seq), columnar)
 
     def add_table_record(
         self, source: str, rec: TableRecord, build: Callable[[dict[str, str]], InteractionRecord], seq: int

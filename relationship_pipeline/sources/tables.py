@@ -64,6 +64,9 @@ class TableRecord:
     error: str | None = None  # why the record cannot be read (it does not fit the header)
 
 
+_FEW_RECORDS = 1000  # records asked one by one before the cells are made Python text at once
+
+
 class Table:
     """A header and the records under it, by column, with each record's location and problem.
 
@@ -86,7 +89,8 @@ class Table:
     ):
         self.header, self.cells, self.numbers, self.unit = header, cells, numbers, unit
         self.errors, self._raw, self.head, self.rest = errors, raw, head, rest
-        self._arrays: dict[str, pa.Array] | None = None
+        self._lists: dict[str, list[str]] | None = None
+        self._asked = 0
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -96,9 +100,13 @@ class Table:
 
     def record(self, i: int) -> TableRecord:
         """The ``i``-th record (0-based) with its text, for the per-row path and excerpts."""
-        if self._arrays is None:
-            self._arrays = {c: pa.array(self.cells[c]) for c in self.cells.columns}
-        values = {c: a[i].as_py() for c, a in self._arrays.items()}
+        self._asked += 1
+        if self._lists is None and self._asked > _FEW_RECORDS:  # many: every cell as Python text once
+            self._lists = {c: self.cells[c].tolist() for c in self.cells.columns}
+        if self._lists is not None:
+            values = {c: v[i] for c, v in self._lists.items()}
+        else:
+            values = {c: self.cells[c].array[i] for c in self.cells.columns}
         return TableRecord(self.location(i), values, self._raw(i), self.errors[i])
 
     @property
