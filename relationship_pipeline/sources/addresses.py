@@ -19,12 +19,14 @@ from email import policy
 from relationship_pipeline.sources.text import clean_text, collapse_ws, unfold
 
 _POLICY = policy.default
-_NOT_IN_ONE_MAILBOX = frozenset(",;<>")  # a list or markup glued together, not one address
+# whitespace, controls, and a list or markup glued together: not one address
+_NOT_ONE_MAILBOX = re.compile(r"[\s\x00-\x1f,;<>]")
 _MIN_PHONE_DIGITS, _MAX_PHONE_DIGITS = 7, 15
 _EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
+@functools.lru_cache(maxsize=65536)  # the same people write and are written to again and again
 def normalise_address(addr: str | None) -> str | None:
     """The lower-cased, stripped addr-spec, or None when it cannot identify a mailbox.
 
@@ -43,7 +45,7 @@ def normalise_address(addr: str | None) -> str | None:
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain or "@" in local:
         return None
-    if any(ch.isspace() or ch < " " or ch in _NOT_IN_ONE_MAILBOX for ch in address):
+    if _NOT_ONE_MAILBOX.search(address):
         return None
     if domain.startswith("[") and domain.endswith("]"):
         return address  # address literal
@@ -107,8 +109,12 @@ def parse_address_header(name: str, raw: str) -> tuple[list[tuple[str | None, st
 def _parse_address_header_cached(name: str, raw: str) -> tuple[tuple[tuple[str | None, str], ...], int]:
     if not raw.strip():
         return (), 0
+    simple = _simple_addresses(raw)
     try:
-        pairs, defective = _registry_addresses(name, raw)
+        if simple is not None:
+            pairs, defective = simple
+        else:
+            pairs, defective = _registry_addresses(name, raw)
         if defective and ";" in raw:  # ';' used as a list separator outside group syntax
             retry, still = _registry_addresses(name, raw.replace(";", ","))
             if len(retry) > len(pairs):
@@ -128,6 +134,47 @@ def _parse_address_header_cached(name: str, raw: str) -> tuple[tuple[tuple[str |
         display_name = collapse_ws(clean_text(display)).strip('"').strip() if display else ""
         good.append((display_name or None, address))
     return tuple(good), invalid
+
+
+# The plain forms the header registry reads without surprises: addr-spec, phrase <addr-spec>,
+# "quoted" <addr-spec>, printable ASCII, comma-separated; a local part with stray dots
+# (m..love: obsolete but real) is read as written and flags the list as defective.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*"
+# a leading dot is read as written inside <...>; bare, the registry may fail on it
+_ANGLE_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*[A-Za-z0-9!#$%&'*+/=?^_`{|}~-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*"
+_SIMPLE_ITEM = re.compile(
+    rf'[ \t]*(?:(?P<bare>{_LOCAL}@{_DOT_ATOM})|(?:(?P<phrase>{_ATEXT}(?:[ \t]+{_ATEXT})*)|"(?P<quoted>[^"\\]*)")?'
+    rf"[ \t]*<(?P<angle>{_ANGLE_LOCAL}@{_DOT_ATOM})>)[ \t]*(?:,|$)"
+)
+_PLAIN_LOCAL = re.compile(rf"{_DOT_ATOM}@")
+
+
+def _simple_addresses(raw: str) -> tuple[list[tuple[str, str]], bool] | None:
+    """The registry's ``(display_name, addr_spec)`` pairs for a list in the plain forms of
+    ``_SIMPLE_ITEM`` and whether it would flag the list as defective, read without the registry;
+    None for anything else (groups, comments, encoded words, non-ASCII, empty items), which the
+    registry reads."""
+    if "=?" in raw or not raw.isascii() or raw.rstrip(" \t").endswith(","):
+        return None
+    pairs = []
+    defective = False
+    pos, end = 0, len(raw)
+    while pos < end:
+        m = _SIMPLE_ITEM.match(raw, pos)
+        if m is None:
+            return None
+        spec = m["bare"] or m["angle"]
+        defective = defective or not _PLAIN_LOCAL.match(spec)
+        if m["bare"]:
+            pairs.append(("", spec))
+        elif m["quoted"] is not None:
+            pairs.append((m["quoted"], spec))
+        else:
+            pairs.append((" ".join((m["phrase"] or "").split()), spec))
+        pos = m.end()
+    return pairs, defective
 
 
 def _registry_addresses(name: str, raw: str) -> tuple[list[tuple[str, str]], bool]:

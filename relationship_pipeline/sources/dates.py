@@ -10,6 +10,7 @@ date or datetime a tz-aware UTC datetime.
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
@@ -64,6 +65,7 @@ _DIGITS = frozenset("0123456789")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@functools.lru_cache(maxsize=65536)  # copies of one message carry one Date
 def parse_date(raw: str | None, *, iso_first: bool = False) -> tuple[datetime | None, str | None]:
     """Parse a Date header (or an ISO 8601 stamp) to a UTC datetime.
 
@@ -75,6 +77,10 @@ def parse_date(raw: str | None, *, iso_first: bool = False) -> tuple[datetime | 
     """
     if raw is None:
         return None, "no value"
+    if not iso_first:
+        quick = _common_rfc_date(raw)
+        if quick is not None:
+            return check_plausible(quick, raw)
     text = collapse_ws(clean_text(unfold(raw)))
     if not text:
         return None, "empty value"
@@ -105,6 +111,34 @@ def check_plausible(dt: datetime, text: str) -> tuple[datetime | None, str | Non
     if not MIN_PLAUSIBLE_UTC <= dt < MAX_PLAUSIBLE_UTC:
         return None, f"implausible date {text[:60]!r} = {dt.isoformat()} (placeholder or typo)"
     return dt, None
+
+
+# "Mon, 14 May 2001 16:39:00 -0700 (PDT)": the form nearly every mailer writes, read directly;
+# anything else (and any value this reads but datetime rejects) goes through _parse_rfc_date.
+_COMMON_RFC = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ((?:19|20)\d\d) "
+    r"(\d{2}):(\d{2})(?::(\d{2}))? ([+-])(\d{2})(\d{2})(?: \([A-Za-z]{1,5}\))?"
+)
+_MONTHS = {
+    m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
+
+
+def _common_rfc_date(raw: str) -> datetime | None:
+    """The UTC instant of a Date in the common form, exactly as the general reader gives it; None
+    for any other text (which the general reader words)."""
+    m = _COMMON_RFC.fullmatch(raw)
+    if m is None:
+        return None
+    day, month, year, hour, minute, second, sign, off_h, off_m = m.groups()
+    offset = (int(off_h) * 3600 + int(off_m) * 60) * (-1 if sign == "-" else 1)
+    if abs(offset) > MAX_OFFSET_S:
+        return None
+    try:
+        naive = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second or 0))
+    except ValueError:
+        return None
+    return (naive - timedelta(seconds=offset)).replace(tzinfo=UTC)
 
 
 def _parse_rfc_date(text: str) -> datetime | None:

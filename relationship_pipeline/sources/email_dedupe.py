@@ -22,6 +22,9 @@ second looks at everything added at once, so it runs once, over the whole set.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -49,10 +52,22 @@ COUNT_KEYS = (
 # Columns of the frames given to add_frame (beyond ``_seq``, the record's place in reading order).
 FRAME_COLUMNS = ("interaction_id", "occurred_at", "source", "thread_id", "category", "message_id")
 PARTICIPANT_COLUMNS = ("_pos", "role", "address", "name")  # _pos: order within the record
+_TEXT_COLUMNS = ("interaction_id", "source", "thread_id", "category")
 
 _ROLE_RANK = {"from": -1, **{r: i for i, r in enumerate(RECIPIENT_ROLES)}}
 _CATEGORY_RANK = {c: i for i, c in enumerate(CATEGORY_PRECEDENCE)}
 _ONE_DAY = pd.Timedelta(days=1)
+
+
+@dataclass
+class EmailShare:
+    """What an accumulator read, to be merged into another (a worker's run of files)."""
+
+    records: pd.DataFrame | None
+    parts: pd.DataFrame | None
+    quarantined: list[tuple[int, dict]]
+    counts: Counter
+    places: int
 
 
 class EmailAccumulator(ReadingOrder):
@@ -86,6 +101,24 @@ class EmailAccumulator(ReadingOrder):
     def quarantine(self, source: str, location: str, reason: str, raw: object = "", occurred_at=None, seq=None) -> None:
         self.add(quarantined_message(source, location, reason, raw, occurred_at), seq)
 
+    def share(self) -> EmailShare:
+        """Everything read so far, compact (frames), for :meth:`merge` into another accumulator."""
+        records, parts = self._frames_in_order()
+        return EmailShare(records if len(records) else None, parts, self._quarantined, self.counts, self._seq)
+
+    def merge(self, share: EmailShare) -> None:
+        """Another accumulator's records, as if read here after everything read so far."""
+        offset = self.reserve(share.places)
+        if share.records is not None:
+            self._frames.append(
+                (
+                    share.records.assign(_seq=share.records["_seq"] + offset),
+                    share.parts.assign(_seq=share.parts["_seq"] + offset),
+                )
+            )
+        self._quarantined += [(seq + offset, row) for seq, row in share.quarantined]
+        self.counts.update(share.counts)
+
     def batch(self) -> ParsedBatch:
         """The deduplicated interactions, their participants, the quarantine rows and the counts."""
         records, parts = self._frames_in_order()
@@ -107,7 +140,11 @@ class EmailAccumulator(ReadingOrder):
                 pd.DataFrame(
                     {
                         "_seq": np.array([seq for seq, _ in messages], dtype=np.int64),
-                        **{c: obj([p.interaction[c] for _, p in messages]) for c in FRAME_COLUMNS if c != "message_id"},
+                        **{c: obj([p.interaction[c] for _, p in messages]) for c in _TEXT_COLUMNS},
+                        # build_record's pd.Timestamp in UTC: its nanoseconds
+                        "occurred_at": pd.Series(
+                            np.array([p.interaction["occurred_at"].value for _, p in messages], dtype="datetime64[ns]")
+                        ).dt.tz_localize("UTC"),
                         "message_id": obj([p.message_id for _, p in messages]),
                     }
                 )

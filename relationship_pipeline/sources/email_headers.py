@@ -39,11 +39,6 @@ def first_message_id(raw: str | None) -> str | None:
     return token or None
 
 
-def thread_root(references: str | None, in_reply_to: str | None, message_id: str | None) -> str | None:
-    """Thread id: first id in References, else In-Reply-To, else the message's own id."""
-    return first_message_id(references) or first_message_id(in_reply_to) or first_message_id(message_id)
-
-
 # --------------------------------------------------------------------------------------------
 # Labels
 
@@ -76,6 +71,19 @@ def is_auto_reply_subject(subject: str) -> bool:
 
 def is_bounce_sender(addresses: list[str]) -> bool:
     return any(a.partition("@")[0] in BOUNCE_LOCAL_PARTS for a in addresses)
+
+
+# The fields categorise looks at.
+LABEL_FIELDS = (
+    "content-type",
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-failed-recipients",
+    "list-id",
+    "list-unsubscribe",
+    "precedence",
+)
 
 
 def categorise(headers: dict[str, list[str]], subject: str, from_addresses: list[str]) -> str:

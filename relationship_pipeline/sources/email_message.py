@@ -9,22 +9,23 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.parser import BytesParser
 
 import pandas as pd
 
 from relationship_pipeline.sources.addresses import parse_address_header
 from relationship_pipeline.sources.batch import EXCERPT_CHARS, quarantine_row
 from relationship_pipeline.sources.dates import parse_date
-from relationship_pipeline.sources.email_headers import categorise, first_message_id, thread_root
+from relationship_pipeline.sources.email_fields import header_fields
+from relationship_pipeline.sources.email_headers import LABEL_FIELDS, categorise, first_message_id
 from relationship_pipeline.sources.records import interaction_row
 from relationship_pipeline.sources.text import clean_text, collapse_ws, decode_unstructured
 
 CHANNEL = "email"
+# The header fields a record is made of (email_headers.categorise reads the labelling ones).
+USED_FIELDS = frozenset(
+    ("from", "to", "cc", "bcc", "subject", "date", "message-id", "references", "in-reply-to", *LABEL_FIELDS)
+)
 RECIPIENT_ROLES = ("to", "cc", "bcc")  # also the precedence when an address has several
-
-_PARSER = BytesParser(policy=policy.default)
 
 
 @dataclass
@@ -63,14 +64,31 @@ def parse_message(raw: bytes, source: str, location: str) -> ParsedMessage:
 # --------------------------------------------------------------------------------------------
 # One message
 
+# Field name as written -> the lower-cased name when a record uses it, else None (names recur).
+_FIELD_KEYS: dict[str, str | None] = {}
+_UNSEEN = object()
+
+
+def _field_key(name: str) -> str | None:
+    key = name.lower()  # field names hold no blanks (email.feedparser.headerRE)
+    key = key if key in USED_FIELDS else None
+    if len(_FIELD_KEYS) < 100_000:
+        _FIELD_KEYS[name] = key
+    return key
+
 
 def _parse_message_unguarded(raw: bytes, source: str, location: str) -> ParsedMessage:
     raw = bytes(raw)
-    msg = _PARSER.parsebytes(raw, headersonly=True)
+    found = header_fields(raw)
     headers: dict[str, list[str]] = {}
-    for name, value in msg.raw_items():
-        headers.setdefault(str(name).strip().lower(), []).append(str(value))
-    if not headers:
+    keys = _FIELD_KEYS
+    for name, value in found:
+        key = keys.get(name, _UNSEEN)
+        if key is _UNSEEN:
+            key = _field_key(name)
+        if key is not None:
+            headers.setdefault(key, []).append(value)
+    if not found:
         detail = "empty message" if not raw.strip() else "no RFC 5322 header fields (not an email message)"
         return quarantined_message(source, location, f"not_email: {detail}", raw)
 
@@ -83,6 +101,7 @@ def _parse_message_unguarded(raw: bytes, source: str, location: str) -> ParsedMe
     subject = decode_unstructured("subject", headers["subject"][0]) if "subject" in headers else ""
     date_raw = headers["date"][0] if "date" in headers else None
     fields = _first_values(headers, ("message-id", "references", "in-reply-to"))
+    message_id = first_message_id(fields["message-id"])  # the thread's root when it has no other
     return build_record(
         source=source,
         location=location,
@@ -94,10 +113,10 @@ def _parse_message_unguarded(raw: bytes, source: str, location: str) -> ParsedMe
         date_raw=date_raw,
         parsed_date=parse_date(date_raw) if date_raw is not None else (None, None),
         subject=subject,
-        thread_id=thread_root(fields["references"], fields["in-reply-to"], fields["message-id"]),
+        thread_id=first_message_id(fields["references"]) or first_message_id(fields["in-reply-to"]) or message_id,
         category=lambda from_addrs: categorise(headers, subject, from_addrs),
         content_key="body:" + _body_digest(raw),
-        message_id=first_message_id(fields["message-id"]),
+        message_id=message_id,
     )
 
 
@@ -117,8 +136,10 @@ def _first_values(headers: dict[str, list[str]], names: tuple[str, ...]) -> dict
 
 def _body_digest(raw: bytes) -> str:
     """sha1 of the body with mbox ``>From`` quoting undone and whitespace runs collapsed."""
-    cut = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
-    body = raw[min(cut) + 1 :] if cut else b""
+    lf = raw.find(b"\n\n")
+    crlf = raw.find(b"\n\r\n", 0, lf + 2 if lf >= 0 else len(raw))  # only one starting earlier matters
+    cut = crlf if crlf >= 0 else lf
+    body = raw[cut + 1 :] if cut >= 0 else b""
     if b">From " in body:
         body = b"\n".join(_unquote_from(line) for line in body.split(b"\n"))
     return hashlib.sha1(b" ".join(body.split())).hexdigest()

@@ -9,8 +9,9 @@ every file the same kind.
 
 from __future__ import annotations
 
+import functools
 import os
-from itertools import groupby
+import re
 from pathlib import Path
 
 MBOX_SUFFIXES = (".mbox",)
@@ -23,27 +24,34 @@ SINGLE_MESSAGE_KINDS = ("eml", "maildir_message", "mh_message")
 _DIGITS = frozenset("0123456789")
 
 
-def walk(root: Path) -> list[tuple[Path, str]]:
-    """Every file under ``root`` with its kind, in natural sort order (``2.`` before ``10.``)."""
-    found: list[tuple[Path, str]] = []
-    if not root.is_dir():
-        return found
-    for dirpath, dirnames, filenames in os.walk(root):
+def walk(root: Path) -> list[tuple[str, str]]:
+    """Every file under ``root`` (as a path string) with its kind, in natural sort order (``2.``
+    before ``10.``)."""
+    found: list[tuple[tuple, str, str]] = []  # (sort key, path, kind)
+    top = os.fspath(root)
+    if not os.path.isdir(top):
+        return []
+    for dirpath, dirnames, filenames in os.walk(top):
         here = Path(dirpath)
+        rel_dir = _natural_parts(dirpath[len(top) + 1 :]) if dirpath != top else ()
         kept_dirs = []
         for name in dirnames:
             if name.startswith(".") and not is_maildir(here / name):
-                found += [(Path(dp) / f, "skip") for dp, _, fs in os.walk(here / name) for f in fs]
+                for dp, _, fs in os.walk(os.path.join(dirpath, name)):
+                    rel = _natural_parts(os.path.relpath(dp, top))
+                    found += [((*rel, _natural_part(f)), os.path.join(dp, f), "skip") for f in fs]
             else:
                 kept_dirs.append(name)
         dirnames[:] = kept_dirs
         is_maildir_root = any(d in MAILDIR_MESSAGE_DIRS for d in dirnames)
-        in_maildir = here != root and here.name in MAILDIR_MESSAGE_DIRS
+        in_maildir = dirpath != top and here.name in MAILDIR_MESSAGE_DIRS
         in_maildir_tmp = here.name == "tmp" and is_maildir(here.parent)
+        join = os.path.join
         for name in filenames:
-            found.append((here / name, _kind(name, is_maildir_root, in_maildir, in_maildir_tmp)))
-    found.sort(key=lambda item: _natural_key(item[0].relative_to(root)))
-    return found
+            kind = _kind(name, is_maildir_root, in_maildir, in_maildir_tmp)
+            found.append(((*rel_dir, _natural_part(name)), join(dirpath, name), kind))
+    found.sort(key=lambda item: item[0])
+    return [(path, kind) for _, path, kind in found]
 
 
 def email_file_kind(root: Path, path: Path) -> str:
@@ -64,6 +72,12 @@ def email_file_kind(root: Path, path: Path) -> str:
 
 
 def _kind(name: str, is_maildir_root: bool, in_maildir: bool, in_maildir_tmp: bool) -> str:
+    if _is_mh_name(name):  # the Enron case, quickly: the same answer as the rules below
+        return (
+            "skip"
+            if in_maildir_tmp or (is_maildir_root and not in_maildir)
+            else ("maildir_message" if in_maildir else "mh_message")
+        )
     suffix = os.path.splitext(name)[1].lower()
     if name.startswith(".") or in_maildir_tmp:
         return "skip"
@@ -91,14 +105,17 @@ def is_maildir(path: Path) -> bool:
 
 def _is_mh_name(name: str) -> bool:
     core = name[:-1] if name.endswith(".") else name
-    return bool(core) and all(ch in _DIGITS for ch in core)
+    return core.isascii() and core.isdigit()  # 0-9 only
 
 
-def _natural_key(rel: Path) -> tuple:
-    return tuple(
-        tuple(
-            (0, int("".join(g)), "") if is_digit else (1, 0, "".join(g))
-            for is_digit, g in groupby(part, key=lambda c: c in _DIGITS)
-        )
-        for part in rel.parts
-    )
+_RUNS = re.compile(r"[0-9]+|[^0-9]+")
+
+
+@functools.lru_cache(maxsize=65536)  # MH folders repeat the same names (1., 2., ...)
+def _natural_part(part: str) -> tuple:
+    """A path part as runs of digits (by value) and of other characters, digits first."""
+    return tuple((0, int(run), "") if run[0] in _DIGITS else (1, 0, run) for run in _RUNS.findall(part))
+
+
+def _natural_parts(rel: str) -> tuple:
+    return tuple(_natural_part(p) for p in rel.split(os.sep))

@@ -18,9 +18,11 @@ Files under ``emails/`` (walked recursively, in natural sort order so ``2.`` pre
     ``unsupported_file``.
 
 Per message
-    Headers decoded with the standard library (``email.policy.default`` header registry for
-    address lists and RFC 2047 words, ``email.utils`` for dates; see ``sources.addresses``,
-    ``sources.dates``, ``sources.text``; ids and labels in ``email_headers``).
+    Header fields split exactly as ``email.feedparser`` splits them (``email_fields``), address
+    lists read as the ``email.policy.default`` header registry reads them (the plain forms
+    directly, every other one by the registry: ``sources.addresses``), dates as ``email.utils``
+    with the fixes in ``sources.dates``, RFC 2047 words by ``sources.text``; ids and labels in
+    ``email_headers``; an mbox split exactly as ``mailbox.mbox`` splits it (``mbox_split``).
     ``occurred_at`` = Date in UTC (no zone = UTC; two-digit years per RFC 5322 §4.3).
     ``thread_id`` = first id in References, else In-Reply-To, else Message-ID (brackets
     stripped), NA without any. ``category`` per ``email_headers.categorise``. Bodies are never
@@ -83,25 +85,26 @@ Per file and across files
     once copies in other files are folded in. The Message-ID merge looks at all records at once
     (the survivor is the smallest id of a group), so it must run over the union of files, never
     be added up from per-file results.
+
+    A large folder (``email_read.PARALLEL_MIN_FILES`` files or ``PARALLEL_MIN_BYTES``) is read
+    on every core: consecutive runs of files go to forked worker processes, and their records
+    come back in reading order, so the batch is the one a single process makes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from relationship_pipeline.sources.batch import ParsedBatch
 from relationship_pipeline.sources.email_dedupe import EmailAccumulator
-from relationship_pipeline.sources.email_files import read_mbox_file, read_message_file, read_unsupported_file
 from relationship_pipeline.sources.email_message import CHANNEL, ParsedMessage, parse_message, parse_message_bytes
-from relationship_pipeline.sources.email_tables import read_email_csv_file, read_email_parquet_file
+from relationship_pipeline.sources.email_read import read_email_file, read_email_files
 from relationship_pipeline.sources.email_walk import (
     MAILDIR_MESSAGE_DIRS,
-    SINGLE_MESSAGE_KINDS,
     email_file_kind,
     walk,
 )
-from relationship_pipeline.sources.files import NotRegularFile, file_head, relative_source
+from relationship_pipeline.sources.files import gc_paused
 
 __all__ = [
     "CHANNEL",
@@ -118,14 +121,6 @@ __all__ = [
     "parse_message_bytes",
 ]
 
-_READERS: dict[str, Callable[[Path, str, EmailAccumulator], None]] = {
-    "mbox": read_mbox_file,
-    **{kind: read_message_file for kind in SINGLE_MESSAGE_KINDS},
-    "csv": read_email_csv_file,
-    "parquet": read_email_parquet_file,
-    "unsupported": read_unsupported_file,
-}
-
 
 def parse_emails(emails_dir: Path, data_dir: Path) -> ParsedBatch:
     """Parse every supported file under ``emails_dir`` (recursively) into one deduplicated batch.
@@ -136,16 +131,16 @@ def parse_emails(emails_dir: Path, data_dir: Path) -> ParsedBatch:
     """
     emails_dir, data_dir = Path(emails_dir), Path(data_dir)
     acc = EmailAccumulator()
-    for path, kind in walk(emails_dir):
-        _read_file(kind, path, relative_source(path, data_dir), acc)
-    return acc.batch()
+    with gc_paused():  # many small objects that all live on: collecting them over and over is wasted
+        read_email_files([(kind, path) for path, kind in walk(emails_dir)], data_dir, acc)
+        return acc.batch()
 
 
 def parse_email_file(path: Path, source: str, kind: str) -> ParsedBatch:
     """One file of ``emails/`` read as :func:`parse_emails` reads a file of that ``kind``
     (``email_walk.email_file_kind``), in a batch of its own; duplicates folded within the file only."""
     acc = EmailAccumulator()
-    _read_file(kind, Path(path), source, acc)
+    read_email_file(kind, Path(path), source, acc)
     return acc.batch()
 
 
@@ -167,19 +162,3 @@ def parse_email_csv_file(path: Path, source: str) -> ParsedBatch:
 def parse_email_parquet_file(path: Path, source: str) -> ParsedBatch:
     """A Parquet email export: one record per row (location ``row N``)."""
     return parse_email_file(path, source, "parquet")
-
-
-def _read_file(kind: str, path: Path, source: str, acc: EmailAccumulator) -> None:
-    """Add one file's records to ``acc``: its problems become quarantine rows, never exceptions."""
-    if kind == "skip":
-        acc.counts["email.skipped_files"] += 1
-        return
-    acc.counts["email.files"] += 1
-    try:
-        _READERS[kind](path, source, acc)
-    except NotRegularFile:
-        acc.quarantine(source, "file", "unsupported_file: not a regular file (FIFO, socket or device)")
-    except OSError as exc:
-        acc.quarantine(source, "file", f"unreadable_file: {type(exc).__name__}: {exc}")
-    except Exception as exc:  # last resort: a parser bug must not stop the other files
-        acc.quarantine(source, "file", f"parse_error: {type(exc).__name__}: {exc}", file_head(path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import stat
 from pathlib import Path
@@ -11,6 +13,21 @@ from relationship_pipeline.sources.text import clean_text
 
 # Enough bytes for an excerpt of EXCERPT_CHARS characters of UTF-8 text.
 HEAD_BYTES = EXCERPT_CHARS * 4
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """The cyclic garbage collector off for a while, then on again if it was on: a parser makes
+    many small objects that all live until its batch is built, so collecting meanwhile is wasted
+    work (any garbage is collected once it is back on)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class NotRegularFile(Exception):
@@ -30,12 +47,22 @@ def relative_source(path: Path, data_dir: Path) -> str:
     Symlinks are not followed (the source names the file the user put in the folder);
     undecodable bytes in file names are recovered as text (``text.clean_text``).
     """
-    path = Path(path)
-    try:
-        rel = path.relative_to(data_dir)
-    except ValueError:
-        rel = Path(os.path.relpath(path, data_dir))
-    return clean_text(rel.as_posix())
+    text, top = os.fspath(path), os.fspath(data_dir)
+    rel = text[len(top) + 1 :] if text.startswith(top + os.sep) else None
+    if rel is None or not _plain(top) or not _plain(rel):  # let pathlib normalise
+        try:
+            rel = Path(path).relative_to(data_dir).as_posix()
+        except ValueError:
+            rel = Path(os.path.relpath(path, data_dir)).as_posix()
+    elif os.sep != "/":
+        rel = rel.replace(os.sep, "/")
+    return clean_text(rel)
+
+
+def _plain(path: str) -> bool:
+    """Whether pathlib would spell ``path`` as it is (no empty, ``.`` or trailing parts)."""
+    parts = path.split(os.sep)
+    return all(p not in ("", ".") for p in parts[1:]) and (parts[0] != "." or len(parts) == 1)
 
 
 def require_regular_file(path: Path) -> None:
@@ -46,9 +73,20 @@ def require_regular_file(path: Path) -> None:
 
 def read_regular_bytes(path: Path) -> bytes:
     """The bytes of a regular file; raises :class:`NotRegularFile` for anything else, ``OSError`` on failure."""
-    require_regular_file(path)
-    with open(path, "rb") as fh:
-        return fh.read()
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK)  # opening a FIFO must not wait for a writer
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(os.fspath(path))
+        data = os.read(fd, info.st_size + 1)
+        if len(data) <= info.st_size:  # the size is right (or the file shrank): all was read
+            return data
+        chunks = [data]  # the file grew while being read
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def file_head(path: Path, size: int = HEAD_BYTES) -> bytes:

@@ -120,26 +120,25 @@ def _check_event(ev, n: int, uid: str) -> None:
             raise _BadEvent(f"bad_duration: DURATION {_raw(ev, 'DURATION')!r} is negative or not a duration")
     _status(ev, False)
     if not _is_recurring(ev):
-        _check_year(to_utc(start), "DTSTART", _raw(ev, "DTSTART"))
+        _check_year(to_utc(start), "DTSTART", ev)
 
 
 def _prop_dt(ev, name: str) -> date | datetime:
-    raw = _raw(ev, name)
     try:
         value = ev[name].dt
     except Exception:
-        raise _BadEvent(f"bad_date: {name} {raw!r} is not a date") from None
+        raise _BadEvent(f"bad_date: {name} {_raw(ev, name)!r} is not a date") from None
     if isinstance(value, time) or not isinstance(value, date):
-        raise _BadEvent(f"bad_date: {name} {raw!r} is not a date")
+        raise _BadEvent(f"bad_date: {name} {_raw(ev, name)!r} is not a date")
     tzid = _param(ev[name], "TZID")
     if tzid and isinstance(value, datetime) and value.tzinfo is None:
         raise _BadEvent(f"bad_timezone: {name} TZID {tzid!r} is neither a known zone nor defined in the file")
     return value
 
 
-def _check_year(ts: datetime, name: str, raw: str) -> None:
+def _check_year(ts: datetime, name: str, ev) -> None:
     if not MIN_YEAR <= ts.year <= MAX_YEAR:
-        raise _BadEvent(f"bad_date: {name} {raw!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise _BadEvent(f"bad_date: {name} {_raw(ev, name)!r} is outside {MIN_YEAR}-{MAX_YEAR}")
 
 
 def _is_recurring(ev) -> bool:

@@ -51,6 +51,8 @@ def clean_text(value: object) -> str:
         text = decode_text(value, "utf-8")
     else:
         text = str(value)
+        if text.isascii():  # no escaped bytes, no surrogates
+            return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
         if _ESCAPED_BYTES.search(text):
             text = decode_text(text.encode("utf-8", "surrogateescape"), "utf-8")
         elif _SURROGATES.search(text):
