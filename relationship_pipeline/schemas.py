@@ -225,6 +225,61 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 
+# The ingest's staging area (relationship_pipeline.staging): what each input file held, as
+# records before the dedupe across files. Internal; downstream jobs read the tables above.
+STAGED_FILES = {
+    "file": "string",  # path relative to the data dir (posix), the key of everything staged
+    "channel": "string",
+    "kind": "string",  # sources.input_files kind: mbox, eml, ics, calls_csv, ...
+    "size": "int64",
+    "mtime_ns": "int64",
+    "sha256": "string",  # content hash: a touched file with the same bytes is not parsed again
+    "context": "string",  # what else the records depend on (phone directory, expansion start)
+    "valid_until": "string",  # recurring meetings are expanded up to (excluding) this day
+    "change_day": "string",  # UTC day of the mtime: where undated quarantine rows are filed
+    "records": "int64",
+    "quarantined": "int64",
+    "invalid_addresses": "int64",
+    "staged_at": UTC_TS,
+}
+STAGED_RECORDS = {
+    "file": "string",
+    "seq": "int64",  # place in the file's reading order
+    "day": "string",  # UTC day of occurred_at
+    "interaction_id": "string",
+    "channel": "string",
+    "occurred_at": UTC_TS,
+    "duration_s": "float64",
+    "source": "string",
+    "thread_id": "string",
+    "category": "string",
+    "status": "string",
+    "sequence": "int64",  # iCalendar SEQUENCE: the highest revision of a meeting wins
+    "message_id": "string",  # email: Message-ID (brackets stripped), for the Message-ID merge
+    "invalid_addresses": "int64",  # email: unusable addresses dropped from this message
+    "recurring": "bool",  # an occurrence of a recurring meeting (expanded, not written in the file)
+}
+STAGED_PARTICIPANTS = {
+    "file": "string",
+    "seq": "int64",
+    "pos": "int64",  # order within the record
+    "interaction_id": "string",  # the record's own id (before the dedupe)
+    "address": "string",
+    "name": "string",
+    "role": "string",
+    "response": "string",
+    "unmatched": "bool",  # call: a phone number no directory entry resolves
+}
+STAGED_QUARANTINE = {"file": "string", "seq": "int64", "day": "string", **QUARANTINE}
+STAGING_TABLES: dict[str, dict[str, str]] = {
+    "staged_files": STAGED_FILES,
+    "staged_records": STAGED_RECORDS,
+    "staged_participants": STAGED_PARTICIPANTS,
+    "staged_quarantine": STAGED_QUARANTINE,
+}
+WAREHOUSE_TABLES: dict[str, dict[str, str]] = {**TABLES, **STAGING_TABLES}
+
+
 def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
     """An empty frame with exactly the schema's columns and dtypes."""
     return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in schema.items()})

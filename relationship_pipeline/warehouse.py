@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from relationship_pipeline.schemas import TABLES, UTC_TS, conform, empty_frame
+from relationship_pipeline.schemas import UTC_TS, WAREHOUSE_TABLES, conform, empty_frame
 from relationship_pipeline.settings import WAREHOUSE_URL_ENV
 
 PARTITION_COLUMN = "as_of"
@@ -84,7 +84,7 @@ class Warehouse:
 
     def table(self, name: str) -> sa.Table:
         """The SQLAlchemy table for ``name`` as the schema contract defines it."""
-        schema = TABLES[name]
+        schema = WAREHOUSE_TABLES[name]
         cols = [sa.Column(col, _sql_type(dtype)) for col, dtype in schema.items()]
         indexes = [sa.Index(f"ix_{name}_{PARTITION_COLUMN}", PARTITION_COLUMN)] if PARTITION_COLUMN in schema else []
         return sa.Table(name, sa.MetaData(), *cols, *indexes)
@@ -93,10 +93,10 @@ class Warehouse:
         table = self.table(name)
         table.create(conn, checkfirst=True)
         existing = {c["name"] for c in sa.inspect(conn).get_columns(name)}
-        if existing != set(TABLES[name]):
+        if existing != set(WAREHOUSE_TABLES[name]):
             raise RuntimeError(
                 f"warehouse table {name!r} has columns {sorted(existing)} but the contract is "
-                f"{list(TABLES[name])}; migrate or drop the table (schema changed between versions)"
+                f"{list(WAREHOUSE_TABLES[name])}; migrate or drop the table (schema changed between versions)"
             )
         return table
 
@@ -105,7 +105,7 @@ class Warehouse:
 
         Every row of ``df`` must belong to one of ``partition_keys``; returns rows written.
         """
-        df = conform(df, TABLES[name])
+        df = conform(df, WAREHOUSE_TABLES[name])
         if partition_keys is not None:
             keys = sorted(set(partition_keys))
             stray = set(df[PARTITION_COLUMN].dropna().unique()) - set(keys)
@@ -168,7 +168,7 @@ class Warehouse:
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Rows of a table: all, the listed partitions, or ``start <= as_of <= end``."""
-        schema = TABLES[name]
+        schema = WAREHOUSE_TABLES[name]
         if not self._has_table(name):
             return empty_frame(schema) if columns is None else empty_frame({c: schema[c] for c in columns})
         wanted = list(columns or schema)
@@ -183,20 +183,51 @@ class Warehouse:
             query = query.where(as_of >= start)
         if end is not None:
             query = query.where(as_of <= end)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).fetchall()
-        # column-wise construction: much faster than a frame from a list of Row objects
-        by_column = list(zip(*rows)) if rows else [()] * len(wanted)
-        df = pd.DataFrame({c: pd.Series(list(v), dtype=object) for c, v in zip(wanted, by_column)})
+        df = self._fetch(query, wanted)
         if partition_keys is not None and len(df):
             df = df[df[PARTITION_COLUMN].isin(set(partition_keys))]
         sub = {c: schema[c] for c in (columns or schema)}
         return conform(df, sub) if len(df) else empty_frame(sub)
 
+    def _fetch(self, query, wanted: list[str]) -> pd.DataFrame:
+        """The rows of ``query`` as a frame of driver values (object columns), built column-wise."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).fetchall()
+        # column-wise construction: much faster than a frame from a list of Row objects
+        by_column = list(zip(*rows)) if rows else [()] * len(wanted)
+        return pd.DataFrame({c: pd.Series(list(v), dtype=object) for c, v in zip(wanted, by_column)})
+
+    def read_where(self, name: str, condition: sa.ColumnElement) -> pd.DataFrame:
+        """Rows of ``name`` matching ``condition`` (an expression over ``sa.column(...)``)."""
+        schema = WAREHOUSE_TABLES[name]
+        if not self._has_table(name):
+            return empty_frame(schema)
+        query = sa.select(*(sa.column(c) for c in schema)).select_from(sa.table(name)).where(condition)
+        df = self._fetch(query, list(schema))
+        return conform(df, schema) if len(df) else empty_frame(schema)
+
+    def count_where(self, name: str, condition: sa.ColumnElement) -> int:
+        """How many rows of ``name`` match ``condition``."""
+        if not self._has_table(name):
+            return 0
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name)).where(condition)).scalar())
+
+    def replace_keyed(self, tables: dict[str, tuple[pd.DataFrame, Sequence[str]]], key: str) -> None:
+        """For each table, delete the rows whose ``key`` is one of the given keys and insert the
+        frame's rows; every table in one transaction."""
+        with self.engine.begin() as conn:
+            for name, (df, keys) in tables.items():
+                _serialize_writers(conn, name)
+                table = self.ensure_table(conn, name)
+                for chunk in _chunks(sorted(set(keys)), 500):
+                    conn.execute(table.delete().where(table.c[key].in_(chunk)))
+                _insert(conn, name, conform(df, WAREHOUSE_TABLES[name]))
+
     def write_checkpoint(self, name: str, df: pd.DataFrame, *, invalidate_from: str, keep: int) -> None:
         """Store a state checkpoint (one ``as_of``), atomically dropping every checkpoint at or
         after ``invalidate_from`` (rewritten history makes them stale) and all but the newest ``keep``."""
-        df = conform(df, TABLES[name])
+        df = conform(df, WAREHOUSE_TABLES[name])
         with self.engine.begin() as conn:
             _serialize_writers(conn, name)
             table = self.ensure_table(conn, name)

@@ -1,6 +1,6 @@
 """Ingest group: the input folder parsed into canonical tables, plus the CRM."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -16,9 +16,9 @@ from relationship_pipeline.assets.common import (
     table_metadata,
 )
 from relationship_pipeline.partitions import daily_partitions
-from relationship_pipeline.resources import InputFolder
+from relationship_pipeline.resources import InputFolder, WarehouseResource
 from relationship_pipeline.sources.daily import select_days
-from relationship_pipeline.sources.input_folder import read_interactions
+from relationship_pipeline.staging import read_staged_interactions
 
 GROUP = "ingest"
 CHANNELS = ("email", "meeting", "call")
@@ -93,14 +93,20 @@ def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
         ),
     ],
 )
-def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder):
-    """Parse the input folder and keep the days being materialised."""
+def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder, warehouse: WarehouseResource):
+    """Parse what changed in the input folder since the last run and keep the days being materialised.
+
+    Files are staged in the warehouse by fingerprint (``relationship_pipeline.staging``): only new
+    or changed files are parsed; the days' interactions are folded from the staged records.
+    """
     days = partition_days(context)
     first, last = partition_bounds()
-    window_start = datetime.combine(min(days), time(0), tzinfo=UTC)
-    window_end = datetime.combine(max(days) + timedelta(days=1), time(0), tzinfo=UTC)
     folder = input_folder.crm()
-    batch = read_interactions(input_folder.path(), folder, window_start, window_end)
+    batch, refresh = read_staged_interactions(warehouse.warehouse(), input_folder.path(), folder, days, first, last)
+    context.log.info(
+        f"input folder: {len(refresh.parsed)} file(s) parsed, {refresh.reused} unchanged, "
+        f"{len(refresh.touched)} touched with the same content, {len(refresh.removed)} removed"
+    )
     daily = select_days(
         batch, days, first, last, extra_quarantine=folder.quarantine, source_day=file_change_day(input_folder.path())
     )

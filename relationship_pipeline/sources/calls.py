@@ -90,6 +90,13 @@ def parse_calls_file(path: Path, source: str, phone_directory: Mapping[str, str]
     return acc.batch()
 
 
+def read_call_file(
+    path: Path, source: str, acc: CallAccumulator, phone_directory: Mapping[str, str] | None = None
+) -> None:
+    """Add one call log's rows to ``acc``, as :func:`parse_calls` reads it; never raises."""
+    _read_file(Path(path), source, PhoneBook(phone_directory), acc)
+
+
 class CallAccumulator(InteractionAccumulator):
     """Calls by id (the first row wins) and ``call.*`` counts, incl. ``unmatched_phones`` of the kept calls."""
 

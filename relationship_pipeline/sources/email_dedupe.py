@@ -146,6 +146,7 @@ class EmailAccumulator(ReadingOrder):
                             np.array([p.interaction["occurred_at"].value for _, p in messages], dtype="datetime64[ns]")
                         ).dt.tz_localize("UTC"),
                         "message_id": obj([p.message_id for _, p in messages]),
+                        "_invalid": np.array([p.invalid_addresses for _, p in messages], dtype=np.int64),
                     }
                 )
             )
@@ -160,10 +161,10 @@ class EmailAccumulator(ReadingOrder):
                 )
             )
         for inter, part in self._frames:
-            frames.append(inter.loc[:, ["_seq", *FRAME_COLUMNS]])
+            frames.append(inter.loc[:, ["_seq", *FRAME_COLUMNS, "_invalid"]])
             part_frames.append(part.loc[:, ["_seq", *PARTICIPANT_COLUMNS]])
         if not frames:
-            return pd.DataFrame(columns=["_seq", *FRAME_COLUMNS]), None
+            return pd.DataFrame(columns=["_seq", *FRAME_COLUMNS, "_invalid"]), None
         records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         records["occurred_at"] = pd.to_datetime(records["occurred_at"], utc=True)
         records = records.sort_values("_seq", kind="stable", ignore_index=True)

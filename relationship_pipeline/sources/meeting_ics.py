@@ -204,6 +204,7 @@ def _add_series(uid, comps, timezones, window, source: str, acc: MeetingAccumula
                 f"too_many_occurrences: the series has more than {MAX_OCCURRENCES_PER_SERIES} occurrences in the window"
             )
     for m in found:
+        m.interaction["_recurring"] = True  # an occurrence of a series: only there in the window asked for
         acc.add(m)
 
 

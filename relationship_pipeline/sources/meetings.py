@@ -64,6 +64,7 @@ __all__ = [
     "parse_ics_file",
     "parse_meeting_csv_file",
     "parse_meetings",
+    "read_meeting_file",
 ]
 
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
@@ -107,6 +108,18 @@ def parse_meeting_csv_file(path: Path, source: str) -> ParsedBatch:
     acc = MeetingAccumulator()
     _read_file(read_meeting_csv_file, Path(path), source, acc)
     return acc.batch()
+
+
+def read_meeting_file(
+    path: Path, source: str, acc: MeetingAccumulator, window_start: datetime, window_end: datetime
+) -> None:
+    """Add one meeting file's records (iCalendar or CSV, by suffix) to ``acc``, as
+    :func:`parse_meetings` reads it; never raises."""
+    if Path(path).suffix.lower() in CSV_SUFFIXES:
+        _read_file(read_meeting_csv_file, Path(path), source, acc)
+    else:
+        window = (to_utc(window_start), to_utc(window_end))
+        _read_file(partial(read_ics_file, window=window), Path(path), source, acc)
 
 
 def _read_file(read: Callable[..., None], path: Path, source: str, acc: MeetingAccumulator) -> None:

@@ -145,9 +145,13 @@ class ReadingOrder:
             rest = table.rest
             self.quarantine(source, rest.location, f"bad_csv: {rest.error}", rest.raw, seq=base + len(table))
 
+    def quarantined_in_order(self) -> list[tuple[int, dict]]:
+        """``(seq, quarantine row)`` of every record quarantined so far, in reading order."""
+        return sorted(self._quarantined, key=lambda item: item[0])
+
     def _quarantine_frame(self) -> pd.DataFrame:
         """The quarantine rows, in reading order."""
-        return frame_from_records([q for _, q in sorted(self._quarantined, key=lambda item: item[0])], QUARANTINE)
+        return frame_from_records([q for _, q in self.quarantined_in_order()], QUARANTINE)
 
 
 class InteractionAccumulator(ReadingOrder):
@@ -236,21 +240,31 @@ class InteractionAccumulator(ReadingOrder):
     def _finish(self, participants: pd.DataFrame) -> None:
         """Hook for channel counts over the kept participants (which may carry extra columns)."""
 
-    def _kept(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """One row per interaction_id (first-read order; highest sequence, first on a tie), and its participants."""
+    def records_in_order(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """Every record read so far, before the dedupe, as the frames :meth:`add_frame` takes
+        (``_seq``, ``sequence`` and the INTERACTIONS columns; participants by ``_seq`` and
+        ``_pos``), in reading order; None when nothing was read."""
         inter = [{**r.interaction, "_seq": seq, "sequence": r.sequence} for seq, r in self._records]
         people = [{**p, "_seq": seq, "_pos": pos} for seq, r in self._records for pos, p in enumerate(r.participants)]
         frames = ([pd.DataFrame(inter)] if inter else []) + [f for f, _ in self._frames]
         part_frames = ([pd.DataFrame(people)] if people else []) + [p for _, p in self._frames]
         if not frames:
-            return pd.DataFrame(columns=list(INTERACTIONS)), pd.DataFrame(columns=list(PARTICIPANTS))
+            return None
         records = pd.concat(frames, ignore_index=True).sort_values("_seq", kind="stable", ignore_index=True)
+        parts = pd.concat(part_frames, ignore_index=True) if part_frames else pd.DataFrame(columns=["_seq", "_pos"])
+        return records, parts
+
+    def _kept(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """One row per interaction_id (first-read order; highest sequence, first on a tie), and its participants."""
+        read = self.records_in_order()
+        if read is None:
+            return pd.DataFrame(columns=list(INTERACTIONS)), pd.DataFrame(columns=list(PARTICIPANTS))
+        records, parts = read
         codes, _ = pd.factorize(records["interaction_id"])
         order = np.lexsort((records["_seq"].to_numpy(), -records["sequence"].to_numpy(dtype=np.int64), codes))
         winners = order[np.unique(codes[order], return_index=True)[1]]  # per code, in code order
         kept = records.iloc[winners].reset_index(drop=True)
         kept["duplicates"] = np.bincount(codes) - 1
-        parts = pd.concat(part_frames, ignore_index=True) if part_frames else pd.DataFrame(columns=["_seq", "_pos"])
         rank = pd.Series(np.arange(len(kept)), index=kept["_seq"].to_numpy())
         parts = parts.assign(_rank=rank.reindex(parts["_seq"].to_numpy()).to_numpy())
         parts = parts[parts["_rank"].notna()].sort_values(["_rank", "_pos"], kind="stable", ignore_index=True)
