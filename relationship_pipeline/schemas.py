@@ -278,6 +278,13 @@ STAGING_TABLES: dict[str, dict[str, str]] = {
     "staged_quarantine": STAGED_QUARANTINE,
 }
 WAREHOUSE_TABLES: dict[str, dict[str, str]] = {**TABLES, **STAGING_TABLES}
+# Columns the staging is looked up by (besides ``as_of`` of every dated table).
+INDEXED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "staged_files": ("file",),
+    "staged_records": ("file", "day", "interaction_id", "message_id"),
+    "staged_participants": ("file", "interaction_id"),
+    "staged_quarantine": ("file", "day"),
+}
 
 
 def empty_frame(schema: dict[str, str]) -> pd.DataFrame:

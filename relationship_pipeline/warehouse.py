@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from relationship_pipeline.schemas import UTC_TS, WAREHOUSE_TABLES, conform, empty_frame
+from relationship_pipeline.schemas import INDEXED_COLUMNS, UTC_TS, WAREHOUSE_TABLES, conform, empty_frame
 from relationship_pipeline.settings import WAREHOUSE_URL_ENV
 
 PARTITION_COLUMN = "as_of"
@@ -86,7 +86,8 @@ class Warehouse:
         """The SQLAlchemy table for ``name`` as the schema contract defines it."""
         schema = WAREHOUSE_TABLES[name]
         cols = [sa.Column(col, _sql_type(dtype)) for col, dtype in schema.items()]
-        indexes = [sa.Index(f"ix_{name}_{PARTITION_COLUMN}", PARTITION_COLUMN)] if PARTITION_COLUMN in schema else []
+        indexed = ((PARTITION_COLUMN,) if PARTITION_COLUMN in schema else ()) + INDEXED_COLUMNS.get(name, ())
+        indexes = [sa.Index(f"ix_{name}_{col}", col) for col in indexed]
         return sa.Table(name, sa.MetaData(), *cols, *indexes)
 
     def ensure_table(self, conn: sa.Connection, name: str) -> sa.Table:
