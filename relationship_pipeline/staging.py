@@ -14,8 +14,9 @@ Refresh (:func:`refresh_staging`)
     Every file the folder parsers would read is stat'ed. Same size and mtime (and context): its
     staged rows stand. Otherwise its content is hashed: the same bytes only update the
     fingerprint; new bytes are parsed (``sources.file_records``) and replace the file's rows. A
-    file gone from the folder loses its rows. All of it in one transaction, so a failed run leaves
-    the staging as it was.
+    file gone from the folder loses its rows. Files are parsed in groups of about ``GROUP_BYTES``
+    (memory stays bounded on a first run over a large folder); each group's files are replaced in
+    one transaction, so after a failure every file's staging is either as it was or complete.
 
 A day's batch (:func:`staged_batch`)
     The records dated on the run's days, plus those no partition will hold (they become
@@ -56,6 +57,9 @@ CHANNEL_FOLDERS = {"email": "emails", "meeting": "meetings", "call": "calls"}
 # Series are expanded this far past the future horizon, so a calendar is re-read about once a year.
 EXPANSION_SLACK_DAYS = 366
 _IN_CHUNK = 5_000
+# Changed files are parsed and staged in groups of about this many bytes, each group in one
+# transaction, so a large first run never holds the whole folder's records at once.
+GROUP_BYTES = 256 << 20
 
 
 @dataclass
@@ -137,7 +141,7 @@ def refresh_staging(
     phones = _digest(sorted((phone_directory or {}).items()))
     contexts = {"email": "", "meeting": f"from {first.isoformat()}", "call": f"phones {phones}"}
 
-    to_parse: list[tuple[str, str, str]] = []
+    to_parse: list[tuple[str, str, str, int]] = []
     manifest_rows = []
     for f in files.itertuples(index=False):
         context = contexts[f.channel] if f.kind != "meeting_csv" else ""
@@ -164,39 +168,26 @@ def refresh_staging(
             report.touched.append(f.file)
             manifest_rows.append({**row, **{k: old[k] for k in ("records", "quarantined", "invalid_addresses")}})
             continue
-        to_parse.append((f.file, f.channel, f.kind))
+        to_parse.append((f.file, f.channel, f.kind, f.size))
         manifest_rows.append(row)
     report.removed = sorted(set(staged.index) - set(files["file"]))
 
-    read = [
-        read_file_records(
-            channel, data_dir, [(rel, kind) for rel, ch, kind in to_parse if ch == channel], window, phone_directory
-        )
-        for channel in CHANNEL_FOLDERS
-    ]
-    parsed = FileRecords(
-        *(
-            pd.concat([getattr(r, a) for r in read], ignore_index=True)
-            for a in ("records", "participants", "quarantine")
-        ),
-        sum((r.invalid_addresses for r in read), Counter()),
-    )
-    report.parsed = [rel for rel, _, _ in to_parse]
-    rec_n = parsed.records["file"].value_counts()
-    q_n = parsed.quarantine["file"].value_counts()
-    for row in manifest_rows:
-        if "records" not in row:
-            row.update(
-                records=int(rec_n.get(row["file"], 0)),
-                quarantined=int(q_n.get(row["file"], 0)),
-                invalid_addresses=int(parsed.invalid_addresses.get(row["file"], 0)),
-            )
-    if manifest_rows or report.removed:
-        manifest = conform(pd.DataFrame(manifest_rows, columns=list(STAGED_FILES)), STAGED_FILES)
-        gone = report.parsed + report.removed
+    report.parsed = [rel for rel, _, _, _ in to_parse]
+    rows_of = {row["file"]: row for row in manifest_rows}
+    first_group = [rows_of[rel] for rel in report.touched]
+    groups = _groups(to_parse) or [[]]
+    for i, group in enumerate(groups):
+        parsed = _parse(data_dir, group, window, phone_directory)
+        rows = (first_group if i == 0 else []) + [_counted(rows_of[rel], parsed) for rel, _, _, _ in group]
+        gone = [rel for rel, _, _, _ in group] + (report.removed if i == 0 else [])
+        if not rows and not gone:
+            continue
         warehouse.replace_keyed(
             {
-                FILES: (manifest, [r["file"] for r in manifest_rows] + report.removed),
+                FILES: (
+                    conform(pd.DataFrame(rows, columns=list(STAGED_FILES)), STAGED_FILES),
+                    [r["file"] for r in rows] + gone,
+                ),
                 RECORDS: (parsed.records, gone),
                 PARTICIPANTS: (parsed.participants, gone),
                 QUARANTINE: (parsed.quarantine, gone),
@@ -204,6 +195,47 @@ def refresh_staging(
             key="file",
         )
     return report
+
+
+def _groups(to_parse: list[tuple[str, str, str, int]]) -> list[list[tuple[str, str, str, int]]]:
+    """Files to parse cut into consecutive groups of at most GROUP_BYTES (a larger file alone)."""
+    groups: list[list] = []
+    size = GROUP_BYTES
+    for item in to_parse:
+        if size + item[3] > GROUP_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(item)
+        size += item[3]
+    return groups
+
+
+def _parse(data_dir: Path, group, window, phone_directory) -> FileRecords:
+    """The records of a group of files, every channel stacked."""
+    read = [
+        read_file_records(
+            channel, data_dir, [(rel, kind) for rel, ch, kind, _ in group if ch == channel], window, phone_directory
+        )
+        for channel in CHANNEL_FOLDERS
+    ]
+    return FileRecords(
+        *(
+            pd.concat([getattr(r, a) for r in read], ignore_index=True)
+            for a in ("records", "participants", "quarantine")
+        ),
+        sum((r.invalid_addresses for r in read), Counter()),
+    )
+
+
+def _counted(row: dict, parsed: FileRecords) -> dict:
+    """A manifest row with the counts of what its file gave."""
+    file = row["file"]
+    return {
+        **row,
+        "records": int((parsed.records["file"] == file).sum()),
+        "quarantined": int((parsed.quarantine["file"] == file).sum()),
+        "invalid_addresses": int(parsed.invalid_addresses.get(file, 0)),
+    }
 
 
 def staged_batch(warehouse: Warehouse, days: list[date], first: date, last: date, files: pd.DataFrame) -> ParsedBatch:

@@ -241,3 +241,25 @@ def test_enron_days_from_the_staging_equal_the_whole_folder(tmp_path):
         _assert_same(expected, got)
         assert len(expected.interactions) > 20 or day not in busiest
     assert refresh.parsed == [] and refresh.reused > 10_000
+
+
+def test_files_are_staged_in_groups_and_a_failure_keeps_the_groups_done(folder, wh, monkeypatch):
+    monkeypatch.setattr(staging, "GROUP_BYTES", 1)  # every file a group of its own
+    real = staging.read_file_records
+    seen: list[str] = []
+
+    def failing_on_the_third_file(channel, data_dir, files, *args, **kwargs):
+        seen.extend(rel for rel, _ in files)
+        if len(seen) >= 3:
+            raise RuntimeError("killed")
+        return real(channel, data_dir, files, *args, **kwargs)
+
+    monkeypatch.setattr(staging, "read_file_records", failing_on_the_third_file)
+    with pytest.raises(RuntimeError, match="killed"):
+        _staged(wh, folder, [date(2022, 1, 3)])
+    assert sorted(wh.read("staged_files")["file"]) == sorted(seen[:2])  # two files staged, whole
+    monkeypatch.setattr(staging, "read_file_records", real)
+    days = [date(2022, 1, 3), date(2025, 1, 7)]
+    got, refresh = _staged(wh, folder, days)
+    assert seen[0] not in refresh.parsed and seen[2] in refresh.parsed
+    _assert_same(_whole(folder, days), got)
