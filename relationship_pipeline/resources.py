@@ -10,7 +10,7 @@ import dagster as dg
 
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.settings import CRM_SQL_URL_ENV, DATA_DIR_ENV, SCORING_JSON_ENV
-from relationship_pipeline.sources.crm import Crm, load_crm
+from relationship_pipeline.sources.crm import Crm, load_crm, load_crm_csv_cached
 from relationship_pipeline.warehouse import Warehouse, default_warehouse_url, project_data_dir
 
 
@@ -36,7 +36,7 @@ class InputFolder(dg.ConfigurableResource):
 
     def crm(self) -> Crm:
         sql_url = self.crm_sql_url or os.environ.get(CRM_SQL_URL_ENV) or None
-        return load_crm(self.path(), sql_url=sql_url) if sql_url else load_crm(self.path())
+        return load_crm(self.path(), sql_url=sql_url) if sql_url else load_crm_csv_cached(self.path())
 
 
 class WarehouseResource(dg.ConfigurableResource):

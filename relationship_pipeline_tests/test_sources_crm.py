@@ -257,3 +257,25 @@ def test_arbitrary_accounts_file_loads_or_raises_crm_error(content):
         except CrmError:
             return
     assert len(crm.accounts) == crm.counts["crm.accounts.kept"]
+
+
+def test_the_cached_load_is_reused_until_a_crm_file_changes(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from relationship_pipeline.sources import crm as crm_module
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "crm", tmp_path / "crm")
+    calls = []
+    real = crm_module.load_crm
+    monkeypatch.setattr(crm_module, "load_crm", lambda d: calls.append(d) or real(d))
+    monkeypatch.setattr(crm_module, "_last_csv_load", None)
+    first = crm_module.load_crm_csv_cached(tmp_path)
+    first.accounts.loc[0, "name"] = "mutated by a caller"
+    second = crm_module.load_crm_csv_cached(tmp_path)
+    assert len(calls) == 1 and second.accounts.loc[0, "name"] != "mutated by a caller"  # a copy each time
+    accounts = tmp_path / "crm" / "accounts.csv"
+    st = accounts.stat()
+    os.utime(accounts, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    crm_module.load_crm_csv_cached(tmp_path)
+    assert len(calls) == 2

@@ -20,6 +20,7 @@ with ``$``, ``,`` and spaces removed; empty optional cells are NA.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import Counter
@@ -164,6 +165,29 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
             known_accounts = set(frame["account_id"].dropna())
     crm.quarantine = frame_from_records(quarantined, QUARANTINE)
     return crm
+
+
+_last_csv_load: tuple[tuple, Crm] | None = None
+
+
+def load_crm_csv_cached(data_dir: Path) -> Crm:
+    """:func:`load_crm` of ``data_dir/crm/*.csv``, reused within this process while those files
+    keep their size and mtime (the crm and ingest steps of one run read the same CRM). Each call
+    gets its own copy of the frames."""
+    global _last_csv_load
+    crm_dir = Path(data_dir) / "crm"
+    key = (str(crm_dir.resolve()), *sorted(_stat(crm_dir / f"{name}.csv") for name in TABLES))
+    if _last_csv_load is None or _last_csv_load[0] != key:
+        _last_csv_load = (key, load_crm(data_dir))
+    return copy.deepcopy(_last_csv_load[1])
+
+
+def _stat(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (path.name, -1, -1)
+    return (path.name, st.st_size, st.st_mtime_ns)
 
 
 # --------------------------------------------------------------------------------------------

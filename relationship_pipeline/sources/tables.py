@@ -111,6 +111,9 @@ class Table:
 
     @property
     def records(self) -> list[TableRecord]:
+        """Every record, the cells made Python text once (not looked up cell by cell)."""
+        if self._lists is None:
+            self._lists = {c: self.cells[c].tolist() for c in self.cells.columns}
         return [self.record(i) for i in range(len(self))]
 
 
