@@ -4,8 +4,10 @@
     relationship-pipeline summary --warehouse URL [--as-of YYYY-MM-DD]
 
 Each chunk of days is one Dagster run (a single-run backfill of the ``daily_pipeline`` job),
-recorded in the instance at $DAGSTER_HOME when set, so the UI shows it. Exit status is 1 when a
-run fails or a blocking check fails, naming the check.
+recorded in the instance at $DAGSTER_HOME when set, so the UI shows it. Exit status is 2 for a
+configuration error found before any run starts (arguments, the input folder, the warehouse URL,
+the scoring file, a missing or unreadable CRM), 1 when a run fails or a blocking check fails,
+naming the check.
 """
 
 from __future__ import annotations
@@ -98,6 +100,19 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ[SCORING_JSON_ENV] = overrides
     if args.crm_sql_url:
         os.environ[CRM_SQL_URL_ENV] = args.crm_sql_url
+    _check_crm(args)
+
+
+def _check_crm(args: argparse.Namespace) -> None:
+    """Read the CRM once before any run starts: a missing or unreadable one is a configuration
+    error (``CrmError``, exit 2), not a failed run. The CSV load is kept for the run's steps."""
+    from relationship_pipeline.sources.crm import load_crm, load_crm_csv_cached
+
+    sql_url = args.crm_sql_url or os.environ.get(CRM_SQL_URL_ENV)
+    if sql_url:
+        load_crm(args.data_dir, sql_url=sql_url)
+    else:
+        load_crm_csv_cached(args.data_dir.resolve())
 
 
 def _first_partition(args: argparse.Namespace) -> date:

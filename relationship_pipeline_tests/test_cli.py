@@ -103,9 +103,7 @@ def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path
     from relationship_pipeline.scoring import pair_state
 
     # A scoring bug that pushes scores past 100: the pair_strength suite must catch it.
-    monkeypatch.setattr(
-        pair_state, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index)
-    )
+    monkeypatch.setattr(pair_state, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index))
     code = cli.main(
         [
             "run",
@@ -125,10 +123,11 @@ def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path
     assert "expect_column_values_to_be_between(score): FAILED" in err
 
 
-def test_missing_crm_accounts_fails_the_run_naming_the_file(demo_dir, tmp_path, capsys):
+def test_missing_crm_accounts_exits_2_before_any_run(demo_dir, tmp_path, capsys, monkeypatch):
     folder = tmp_path / "folder"
     (folder / "crm").mkdir(parents=True)
     (folder / "crm" / "team.csv").write_text((demo_dir / "crm" / "team.csv").read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
     code = cli.main(
         [
             "run",
@@ -142,10 +141,10 @@ def test_missing_crm_accounts_fails_the_run_naming_the_file(demo_dir, tmp_path, 
             "2025-01-02",
         ]
     )
-    err = capsys.readouterr().err
-    assert code == 1
-    step_lines = [line for line in err.splitlines() if line.startswith("  step failed: crm: ")]
-    assert step_lines and "crm/accounts.csv not found" in step_lines[0]
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "error: " in captured.err and "crm/accounts.csv not found" in captured.err
+    assert "running" not in captured.out and not (tmp_path / "wh.sqlite").exists()  # no run, no warehouse
 
 
 @pytest.mark.parametrize(
