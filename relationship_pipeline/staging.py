@@ -247,13 +247,22 @@ def staged_batch(warehouse: Warehouse, days: list[date], first: date, last: date
     day = sa.column("day")
     broken = (day < first.isoformat()) | (day > horizon)
     out_of_partitions = sa.column("recurring") & ((day < first.isoformat()) | (day > last.isoformat()))
+    scope = sa.not_(out_of_partitions)
+    seed = (day.between(d0, d1) | broken) & scope
+    # most of the table (a backfill): one read of everything folds the same as the closure
+    bulk = warehouse.count_where(RECORDS, seed) * 2 >= warehouse.count_where(RECORDS, scope)
+    if bulk:
+        every_record = warehouse.read_where(RECORDS, scope)
+        every_participant = warehouse.read_where(PARTICIPANTS, sa.true())
     batches = []
     for channel in CHANNEL_FOLDERS:
         channel_is = sa.column("channel") == channel
-        seed = channel_is & (day.between(d0, d1) | broken) & sa.not_(out_of_partitions)
-        records = _closed(warehouse, channel_is & sa.not_(out_of_partitions), seed)
-        ids = records["interaction_id"].unique().tolist()
-        participants = _rows_in(warehouse, PARTICIPANTS, None, "interaction_id", ids)
+        if bulk:
+            records = every_record[every_record["channel"] == channel]
+            participants = every_participant[every_participant["file"].isin(set(records["file"]))]
+        else:
+            records = _closed(warehouse, channel_is & scope, channel_is & seed)
+            participants = _rows_in(warehouse, PARTICIPANTS, None, "interaction_id", records["interaction_id"].unique())
         quarantine = warehouse.read_where(QUARANTINE, channel_is & (day.between(d0, d1) | day.is_(None) | broken))
         batches.append(fold_records(channel, records, participants, quarantine, ordinal.get(channel, {})))
     return ParsedBatch.concat(batches)
@@ -263,11 +272,6 @@ def _closed(warehouse: Warehouse, scope, seed) -> pd.DataFrame:
     """Records matching ``seed``, plus every record in ``scope`` linked to them by interaction_id
     or Message-ID, transitively."""
     records = warehouse.read_where(RECORDS, seed)
-    if not len(records):
-        return records
-    total = warehouse.count_where(RECORDS, scope)
-    if len(records) * 2 >= total:  # most of the table: one read is cheaper than the closure
-        return warehouse.read_where(RECORDS, scope)
     seen_ids: set = set()
     seen_mids: set = set()
     while True:
