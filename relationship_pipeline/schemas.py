@@ -122,6 +122,14 @@ PAIR_STRENGTH = {
     "weight_total": "float64",  # undecayed Σ wᵢ, for audits
 }
 
+ACCOUNT_ACTIVITY = {
+    "as_of": "string",
+    "account_id": "string",
+    "channel": "string",
+    "category": "string",
+    "interactions": "int64",  # distinct interactions with weight on this account that day
+}
+
 ACCOUNT_SCORES = {
     "as_of": "string",
     "account_id": "string",
@@ -211,6 +219,8 @@ TABLES: dict[str, dict[str, str]] = {
     "pair_strength_state": PAIR_STRENGTH,
     # The published pairs on the newest day pair_strength was materialised for.
     "pair_strength_latest": PAIR_STRENGTH,
+    # Live interactions per account × day × channel × category: what engagement reads (seed 004).
+    "account_activity": ACCOUNT_ACTIVITY,
     "account_scores": ACCOUNT_SCORES,
     "alerts": ALERTS,
     "account_trends": ACCOUNT_TRENDS,

@@ -30,6 +30,7 @@ PER_DAY_TABLES = [
     "people",
     "pair_touches",
     "pair_strength",
+    "account_activity",
     "account_scores",
     "alerts",
     "score_nrr_correlation",

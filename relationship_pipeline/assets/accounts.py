@@ -1,4 +1,4 @@
-"""Accounts group: account scores (seed 000, 002, 004) and alerts."""
+"""Accounts group: daily account activity, account scores (seed 000, 002, 004) and alerts."""
 
 from datetime import timedelta
 
@@ -11,6 +11,7 @@ from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.pair_store import pair_rows_for_run
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.scoring.account_activity import account_activity as build_account_activity
 from relationship_pipeline.scoring.account_days import account_scores_over_days
 from relationship_pipeline.scoring.alert_days import alerts_over_days
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
@@ -61,14 +62,30 @@ def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: 
     return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
 
 
-@daily_asset(GROUP, history={"pair_touches": ENGAGEMENT_HORIZON_DAYS - 1})
+@daily_asset(GROUP)
+def account_activity(context: dg.AssetExecutionContext, scoring: ScoringSettings, pair_touches: pd.DataFrame):
+    """Interactions that count toward engagement (seed 004), per account, day, channel and category.
+
+    Grain: one row per account × day × channel × category with live touches: a year of it is
+    what engagement reads, instead of a year of pair touches.
+    """
+    config = scoring.config()
+    df = build_account_activity(pair_touches)
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(df, interactions=int(df["interactions"].sum())),
+        check_results=[suite_check_result("account_activity", df, config)],
+    )
+
+
+@daily_asset(GROUP, history={"account_activity": ENGAGEMENT_HORIZON_DAYS - 1})
 def account_scores(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
     pair_strength: pd.DataFrame,
-    pair_touches: pd.DataFrame,
+    account_activity: pd.DataFrame,
     people: pd.DataFrame,
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
@@ -89,10 +106,10 @@ def account_scores(
     seen = people[["as_of", "address", "name"]]
     who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
-    touches = (
-        pair_touches[pair_touches["as_of"] >= horizon_start]
+    activity = (
+        account_activity[account_activity["as_of"] >= horizon_start]
         if config.engagement_horizon_days <= ENGAGEMENT_HORIZON_DAYS
-        else wh.read("pair_touches", start=horizon_start, end=days[-1].isoformat())  # a longer horizon than declared
+        else wh.read("account_activity", start=horizon_start, end=days[-1].isoformat())  # longer than declared
     )
     df = account_scores_over_days(
         DayAxis.of(days),
@@ -100,7 +117,7 @@ def account_scores(
         who,
         crm_accounts,
         crm_contacts,
-        touches,
+        activity,
         crm_services,
         config,
         always=canonical_addresses(crm_contacts["address"], crm_aliases),
@@ -188,4 +205,4 @@ def account_trends(
     )
 
 
-accounts_assets = [account_scores, alerts, account_trends]
+accounts_assets = [account_activity, account_scores, alerts, account_trends]
