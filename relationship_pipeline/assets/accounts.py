@@ -26,6 +26,16 @@ GROUP = "accounts"
 # is read from the warehouse directly.
 ENGAGEMENT_HORIZON_DAYS = 365
 BASELINE_DAYS = 90
+# The account_scores columns each history reader uses (a 90-day window of every column costs seconds).
+ALERT_COLUMNS = [
+    "as_of",
+    "account_id",
+    "engagement_score",
+    "single_threaded",
+    "engaged_stakeholders",
+    "internal_people",
+]
+TREND_COLUMNS = ["as_of", "account_id", "relationship_depth_score", "engagement_score"]
 
 
 def identities(
@@ -137,7 +147,9 @@ def account_scores(
     )
 
 
-@daily_asset(GROUP, blocking=False, history={"account_scores": BASELINE_DAYS})
+@daily_asset(
+    GROUP, blocking=False, history={"account_scores": BASELINE_DAYS}, columns={"account_scores": ALERT_COLUMNS}
+)
 def alerts(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
@@ -168,7 +180,7 @@ def alerts(
     history = account_scores  # the run's days and the baseline window before them
     if config.engagement_baseline_days > BASELINE_DAYS:  # a longer baseline than declared
         start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
-        history = wh.read("account_scores", start=start, end=days[-1].isoformat())
+        history = wh.read("account_scores", start=start, end=days[-1].isoformat(), columns=ALERT_COLUMNS)
     spans = PairSpans.build(
         rows, DayAxis.of(days), config, always=canonical_addresses(crm_contacts["address"], crm_aliases)
     )
@@ -181,7 +193,9 @@ def alerts(
     )
 
 
-@daily_asset(GROUP, blocking=False, history={"account_scores": max(WINDOWS_DAYS)})
+@daily_asset(
+    GROUP, blocking=False, history={"account_scores": max(WINDOWS_DAYS)}, columns={"account_scores": TREND_COLUMNS}
+)
 def account_trends(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
