@@ -78,6 +78,12 @@ RAW: dict[str, dict[str, list]] = {
         "direction": ["outbound", "mutual"],
         "meaningful": [False, True],
     },
+    "people_seen_state": {
+        "as_of": ["2024-03-31"] * 2,
+        "seen_on": ["2024-03-01", "2024-03-31"],
+        "address": ["bob@them.com"] * 2,
+        "name": ["Bob", None],
+    },
     "account_activity": {
         "as_of": ["2024-03-31"] * 2,
         "account_id": ["acme"] * 2,

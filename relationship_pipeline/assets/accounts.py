@@ -6,9 +6,9 @@ import dagster as dg
 import pandas as pd
 
 from relationship_pipeline.assets.common import daily_asset, frame_metadata, in_run, partition_days, suite_check_result
-from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
+from relationship_pipeline.names_store import names_seen, write_names_checkpoint
 from relationship_pipeline.pair_store import pair_rows_for_run
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.scoring.account_activity import account_activity as build_account_activity
@@ -18,7 +18,6 @@ from relationship_pipeline.scoring.correlation import multi_role_engagement_shar
 from relationship_pipeline.scoring.day_spans import DayAxis
 from relationship_pipeline.scoring.pair_spans import PairSpans
 from relationship_pipeline.scoring.trends import WINDOWS_DAYS, account_trends_over_days
-from relationship_pipeline.warehouse import Warehouse
 
 GROUP = "accounts"
 # Days of history the assets declare (and load) besides the run's own: the defaults of
@@ -62,14 +61,6 @@ def identities(
     return resolve_people(
         frame, crm_team, crm_contacts, crm_accounts, internal_domains=internal_domains or None, aliases=aliases
     )
-
-
-def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """(as_of, address, name) of everyone seen from a horizon before the run's first day to its last."""
-    start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
-    earlier = warehouse.read("people", start=start, end=days[-1].isoformat(), columns=["as_of", "address", "name"])
-    both = pd.concat([earlier, people[["as_of", "address", "name"]]], ignore_index=True)
-    return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
 
 
 @daily_asset(GROUP)
@@ -172,7 +163,8 @@ def alerts(
     days = partition_days(context)
     wh = warehouse.warehouse()
     rows = pair_rows_for_run(wh, days, pair_strength, config)
-    seen = people_seen(wh, days, people, config)
+    horizon = config.engagement_horizon_days
+    seen = names_seen(wh, days, people, horizon, checkpoint=horizon <= ENGAGEMENT_HORIZON_DAYS)
     # identity does not change within a run; only the display names known by each day do
     resolved = identities(
         rows, seen.assign(name=pd.NA), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
@@ -185,6 +177,7 @@ def alerts(
         rows, DayAxis.of(days), config, always=canonical_addresses(crm_contacts["address"], crm_aliases)
     )
     df = alerts_over_days(spans, in_run(account_scores, context), resolved, seen, crm_contacts, history, config)
+    write_names_checkpoint(wh, days, seen, ENGAGEMENT_HORIZON_DAYS, keep=config.state_checkpoints)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
