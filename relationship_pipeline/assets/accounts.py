@@ -9,7 +9,7 @@ from relationship_pipeline.assets.common import daily_asset, frame_metadata, in_
 from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.names_store import names_seen, write_names_checkpoint
-from relationship_pipeline.pair_store import pair_rows_for_run
+from relationship_pipeline.pair_store import SPAN_COLUMNS, pair_rows_for_run
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.scoring.account_activity import account_activity as build_account_activity
 from relationship_pipeline.scoring.account_days import account_scores_over_days
@@ -102,7 +102,7 @@ def account_scores(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    rows = pair_rows_for_run(wh, days, pair_strength, config)
+    rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
     # scores need who each address is, not the names seen over the horizon (the alerts do)
     seen = people[["as_of", "address", "name"]]
     who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
@@ -162,7 +162,7 @@ def alerts(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    rows = pair_rows_for_run(wh, days, pair_strength, config)
+    rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
     horizon = config.engagement_horizon_days
     seen = names_seen(wh, days, people, horizon, checkpoint=horizon <= ENGAGEMENT_HORIZON_DAYS)
     # identity does not change within a run; only the display names known by each day do
