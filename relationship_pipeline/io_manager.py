@@ -44,19 +44,22 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         name = context.asset_key.path[-1]
         keys = context.asset_partition_keys if context.has_asset_partitions else ALL
+        # an input may name the columns it uses (AssetIn metadata "columns"): a long history reads only those
+        columns = (getattr(context, "definition_metadata", None) or {}).get("columns")
         if name not in self._written:
-            return self._warehouse().read(name, keys)
+            return self._warehouse().read(name, keys, columns=columns)
         written_keys, df = self._written[name]
+        df = df if columns is None else df[list(columns)]
         if keys is ALL or written_keys is ALL:
-            return df if keys is written_keys else self._warehouse().read(name, keys)
+            return df if keys is written_keys else self._warehouse().read(name, keys, columns=columns)
         wanted, here = set(keys), set(written_keys)
         if not wanted & here:
-            return self._warehouse().read(name, keys)
+            return self._warehouse().read(name, keys, columns=columns)
         mine = df[df[PARTITION_COLUMN].isin(wanted)] if not wanted >= here else df
         earlier = sorted(wanted - here)
         if not earlier:
             return mine.reset_index(drop=True)
-        history = self._warehouse().read(name, earlier)
+        history = self._warehouse().read(name, earlier, columns=columns)
         return pd.concat([history, mine], ignore_index=True).sort_values(
             PARTITION_COLUMN, kind="stable", ignore_index=True
         )

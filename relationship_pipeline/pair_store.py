@@ -24,6 +24,16 @@ from relationship_pipeline.warehouse import Warehouse
 CHANGES_TABLE = "pair_strength"
 STATE_TABLE = "pair_strength_state"
 LATEST_TABLE = "pair_strength_latest"
+# What the day-axis scoring (PairSpans, account scores, alerts) reads of each pair row.
+SPAN_COLUMNS = [
+    "as_of",
+    "internal_address",
+    "external_address",
+    "account_id",
+    "strength",
+    "last_interaction_at",
+    "last_meaningful_at",
+]
 
 
 class MissingHistoryError(RuntimeError):
@@ -56,11 +66,26 @@ def pair_strength_as_of(
     return published_pairs(pair_state_at(warehouse, day, config), config, always=always)
 
 
-def pair_rows_for_run(warehouse: Warehouse, days: list[date], changes: pd.DataFrame, config) -> pd.DataFrame:
-    """The full state at the end of the day before the run, then the run's change rows."""
-    before = pair_state_at(warehouse, days[0] - timedelta(days=1), config)
-    frames = [f for f in (before, changes) if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else empty_frame(PAIR_STRENGTH)
+def pair_rows_for_run(
+    warehouse: Warehouse, days: list[date], changes: pd.DataFrame, config, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The full state at the end of the day before the run, then the run's change rows.
+
+    With ``columns`` (say :data:`SPAN_COLUMNS`) only those; a checkpoint of exactly that day,
+    the usual case for the next day's run, is then read with those columns alone.
+    """
+    yesterday = days[0] - timedelta(days=1)
+    if (
+        columns is not None
+        and warehouse.latest_partition_before(STATE_TABLE, days[0].isoformat()) == yesterday.isoformat()
+    ):
+        before = warehouse.read(STATE_TABLE, [yesterday.isoformat()], columns=columns)
+        before = before.sort_values(["internal_address", "external_address"], ignore_index=True)
+    else:
+        before = pair_state_at(warehouse, yesterday, config)
+    schema = PAIR_STRENGTH if columns is None else {c: PAIR_STRENGTH[c] for c in columns}
+    frames = [f.loc[:, list(schema)] for f in (before, changes) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else empty_frame(schema)
 
 
 class StartingState(NamedTuple):

@@ -122,6 +122,21 @@ PAIR_STRENGTH = {
     "weight_total": "float64",  # undecayed Σ wᵢ, for audits
 }
 
+PEOPLE_SEEN_STATE = {
+    "as_of": "string",  # the checkpoint's day
+    "seen_on": "string",  # the day the address was seen (with this name, where not null)
+    "address": "string",
+    "name": "string",
+}
+
+ACCOUNT_ACTIVITY = {
+    "as_of": "string",
+    "account_id": "string",
+    "channel": "string",
+    "category": "string",
+    "interactions": "int64",  # distinct interactions with weight on this account that day
+}
+
 ACCOUNT_SCORES = {
     "as_of": "string",
     "account_id": "string",
@@ -211,6 +226,10 @@ TABLES: dict[str, dict[str, str]] = {
     "pair_strength_state": PAIR_STRENGTH,
     # The published pairs on the newest day pair_strength was materialised for.
     "pair_strength_latest": PAIR_STRENGTH,
+    # Internal: each address's newest sightings (and newest name) at the end of recent runs.
+    "people_seen_state": PEOPLE_SEEN_STATE,
+    # Live interactions per account × day × channel × category: what engagement reads (seed 004).
+    "account_activity": ACCOUNT_ACTIVITY,
     "account_scores": ACCOUNT_SCORES,
     "alerts": ALERTS,
     "account_trends": ACCOUNT_TRENDS,

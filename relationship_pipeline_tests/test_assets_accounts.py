@@ -4,8 +4,9 @@ from datetime import date
 
 import pandas as pd
 
-from relationship_pipeline.assets.accounts import identities, people_seen
+from relationship_pipeline.assets.accounts import identities
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.names_store import names_seen
 from relationship_pipeline.schemas import PAIR_STRENGTH, TABLES, conform, empty_frame
 from relationship_pipeline.scoring.alert_days import name_spans
 from relationship_pipeline.scoring.day_spans import DayAxis
@@ -52,7 +53,7 @@ def test_a_display_name_seen_months_ago_is_still_known(sqlite_url):
     wh.write("people", conform(earlier, TABLES["people"]), ["2025-03-01"])
     today_people = conform(pd.DataFrame(columns=list(TABLES["people"])), TABLES["people"])
 
-    seen = people_seen(wh, [date(2025, 6, 1)], today_people, ScoringConfig())
+    seen = names_seen(wh, [date(2025, 6, 1)], today_people, 365)
     assert seen.to_dict("records") == [{"as_of": "2025-03-01", "address": "tom@new.example", "name": "Tom Kim"}]
     # known from the day it was seen, not before (no back-dated alerts within a range run)
     spans = name_spans(pd.DataFrame({"address": [], "name": []}), seen, DayAxis(date(2025, 2, 28), 2), ScoringConfig())
@@ -61,7 +62,7 @@ def test_a_display_name_seen_months_ago_is_still_known(sqlite_url):
     assert who.loc["tom@new.example", ["name", "account_id"]].tolist() == ["Tom Kim", "A2"]
 
     # beyond the engagement horizon the name is no longer looked up
-    seen_late = people_seen(wh, [date(2026, 6, 1)], today_people, ScoringConfig())
+    seen_late = names_seen(wh, [date(2026, 6, 1)], today_people, 365)
     assert seen_late.empty
 
 

@@ -19,7 +19,7 @@ GROUPS = {
     },
     "identity": {"people"},
     "strength": {"pair_touches", "pair_strength"},
-    "accounts": {"account_scores", "alerts", "account_trends"},
+    "accounts": {"account_activity", "account_scores", "alerts", "account_trends"},
     "indicators": {"account_nrr", "score_nrr_correlation"},
 }
 
@@ -44,7 +44,9 @@ def test_lineage_runs_left_to_right():
     assert parents("people") == {"participants", "crm_team", "crm_contacts", "crm_accounts", "crm_aliases"}
     assert parents("pair_touches") == {"interactions", "participants", "people"}
     assert parents("pair_strength") == {"pair_touches", "crm_contacts", "crm_aliases"}
-    assert {"pair_strength", "pair_touches"} <= parents("account_scores")  # touches: the engagement horizon
+    assert parents("account_activity") == {"pair_touches"}
+    assert {"pair_strength", "account_activity"} <= parents("account_scores")  # activity: the engagement horizon
+    assert "pair_touches" not in parents("account_scores")  # a year of activity counts, not of touches
     assert "account_scores" in parents("alerts") and "account_scores" in parents("account_trends")
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
 
@@ -56,7 +58,7 @@ def test_history_an_asset_reads_is_declared_as_a_time_window():
     for child in ("alerts", "account_trends"):
         mapping = graph.get_partition_mapping(dg.AssetKey(child), day)
         assert isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset == -90, child
-    horizon = graph.get_partition_mapping(day, dg.AssetKey("pair_touches"))
+    horizon = graph.get_partition_mapping(day, dg.AssetKey("account_activity"))
     assert horizon.start_offset == -364 and horizon.end_offset == 0
 
 
@@ -70,13 +72,22 @@ def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():
         "people",
         "pair_touches",
         "pair_strength",
+        "account_activity",
         "account_scores",
         "alerts",
         "account_nrr",
         "score_nrr_correlation",
     }
     blocking = {key.asset_key.to_user_string() for key, spec in checks.items() if spec.blocking}
-    assert blocking >= {"interactions", "participants", "people", "pair_touches", "pair_strength", "account_scores"}
+    assert blocking >= {
+        "interactions",
+        "participants",
+        "people",
+        "pair_touches",
+        "pair_strength",
+        "account_activity",
+        "account_scores",
+    }
 
 
 def test_daily_schedule_runs_yesterdays_partition_of_the_whole_graph():

@@ -78,6 +78,19 @@ RAW: dict[str, dict[str, list]] = {
         "direction": ["outbound", "mutual"],
         "meaningful": [False, True],
     },
+    "people_seen_state": {
+        "as_of": ["2024-03-31"] * 2,
+        "seen_on": ["2024-03-01", "2024-03-31"],
+        "address": ["bob@them.com"] * 2,
+        "name": ["Bob", None],
+    },
+    "account_activity": {
+        "as_of": ["2024-03-31"] * 2,
+        "account_id": ["acme"] * 2,
+        "channel": ["email", "meeting"],
+        "category": ["direct", "direct"],
+        "interactions": [1, 1],
+    },
     "pair_strength": {
         "as_of": ["2024-03-31", "2024-03-31"],
         "internal_address": ["ann@us.com", "ann@us.com"],

@@ -69,3 +69,20 @@ def test_frames_over_the_handoff_limit_are_read_back(sqlite_url):
     )
     manager.handle_output(out, scores(["2025-01-03", "2025-01-04"], 2.0))
     assert manager.load_input(context(["2025-01-03"]))["engagement_score"].tolist() == [2.0]
+
+
+def test_an_input_naming_its_columns_loads_only_those_from_memory_and_the_warehouse(sqlite_url):
+    Warehouse(sqlite_url).write("account_scores", scores(["2025-01-01"], 1.0), ["2025-01-01"])
+    manager = WarehouseIOManager(url=sqlite_url)
+    out = SimpleNamespace(
+        asset_key=dg.AssetKey("account_scores"),
+        has_asset_partitions=True,
+        asset_partition_keys=["2025-01-02"],
+        add_output_metadata=lambda metadata: None,
+    )
+    manager.handle_output(out, scores(["2025-01-02"], 2.0))
+    cols = ["as_of", "account_id", "engagement_score"]
+    ctx = context(["2025-01-01", "2025-01-02"])
+    ctx.definition_metadata = {"columns": cols}
+    loaded = manager.load_input(ctx)
+    assert list(loaded.columns) == cols and loaded["engagement_score"].tolist() == [1.0, 2.0]

@@ -18,8 +18,9 @@ from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
-from relationship_pipeline.scoring.account_days import account_scores_over_days
-from relationship_pipeline.scoring.account_scores import account_scores
+from relationship_pipeline.scoring.account_activity import account_activity
+from relationship_pipeline.scoring.account_days import account_scores_over_days, engagement_points_over_days
+from relationship_pipeline.scoring.account_scores import UNASSIGNED, account_scores, engagement_points
 from relationship_pipeline.scoring.alert_days import alerts_over_days
 from relationship_pipeline.scoring.alerts import account_alerts
 from relationship_pipeline.scoring.day_spans import DayAxis
@@ -82,7 +83,7 @@ def vectorised_scores(year, first: date, last: date) -> pd.DataFrame:
         year["people"],
         crm.accounts,
         crm.contacts,
-        horizon(year["touches"], first, last),
+        account_activity(horizon(year["touches"], first, last)),
         crm.services,
         CFG,
         always=year["always"],
@@ -129,6 +130,20 @@ def test_account_scores_over_days_equal_the_day_by_day_snapshots(year, window):
     assert_same(scores, expected)
     # the window has something to score: engaged, multi-threaded and single-threaded accounts
     assert scores["engaged_stakeholders"].max() >= 3 and scores["single_threaded"].any()
+
+
+def test_engagement_from_the_activity_table_equals_the_touches_based_engagement_every_day(year):
+    """The daily activity counts give seed 004's engagement exactly as a year of pair touches did."""
+    touches = year["touches"]
+    accounts = pd.Index(year["crm"].accounts["account_id"].astype("string").unique())
+    accounts = accounts[accounts != UNASSIGNED]
+    # written day by day, as the asset does, then read back over the whole year
+    activity = pd.concat([account_activity(t) for _, t in touches.groupby("as_of")], ignore_index=True)
+    grid = engagement_points_over_days(activity, accounts, DayAxis.of(YEAR), CFG)
+    for i, day in enumerate(YEAR):
+        expected = engagement_points(day, horizon(touches, day, day), CFG, accounts).reindex(accounts, fill_value=0.0)
+        assert np.allclose(grid[:, i], expected.to_numpy(), rtol=1e-12, atol=1e-12), day
+    assert grid.max() > 0 and len(activity) < len(touches)
 
 
 def names_on(year, day: date) -> pd.DataFrame:

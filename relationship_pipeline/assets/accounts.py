@@ -1,4 +1,4 @@
-"""Accounts group: account scores (seed 000, 002, 004) and alerts."""
+"""Accounts group: daily account activity, account scores (seed 000, 002, 004) and alerts."""
 
 from datetime import timedelta
 
@@ -6,18 +6,18 @@ import dagster as dg
 import pandas as pd
 
 from relationship_pipeline.assets.common import daily_asset, frame_metadata, in_run, partition_days, suite_check_result
-from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
-from relationship_pipeline.pair_store import pair_rows_for_run
+from relationship_pipeline.names_store import names_seen, write_names_checkpoint
+from relationship_pipeline.pair_store import SPAN_COLUMNS, pair_rows_for_run
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.scoring.account_activity import account_activity as build_account_activity
 from relationship_pipeline.scoring.account_days import account_scores_over_days
 from relationship_pipeline.scoring.alert_days import alerts_over_days
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
 from relationship_pipeline.scoring.day_spans import DayAxis
 from relationship_pipeline.scoring.pair_spans import PairSpans
 from relationship_pipeline.scoring.trends import WINDOWS_DAYS, account_trends_over_days
-from relationship_pipeline.warehouse import Warehouse
 
 GROUP = "accounts"
 # Days of history the assets declare (and load) besides the run's own: the defaults of
@@ -25,6 +25,16 @@ GROUP = "accounts"
 # is read from the warehouse directly.
 ENGAGEMENT_HORIZON_DAYS = 365
 BASELINE_DAYS = 90
+# The account_scores columns each history reader uses (a 90-day window of every column costs seconds).
+ALERT_COLUMNS = [
+    "as_of",
+    "account_id",
+    "engagement_score",
+    "single_threaded",
+    "engaged_stakeholders",
+    "internal_people",
+]
+TREND_COLUMNS = ["as_of", "account_id", "relationship_depth_score", "engagement_score"]
 
 
 def identities(
@@ -53,22 +63,30 @@ def identities(
     )
 
 
-def people_seen(warehouse: Warehouse, days: list, people: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """(as_of, address, name) of everyone seen from a horizon before the run's first day to its last."""
-    start = (days[0] - timedelta(days=config.engagement_horizon_days)).isoformat()
-    earlier = warehouse.read("people", start=start, end=days[-1].isoformat(), columns=["as_of", "address", "name"])
-    both = pd.concat([earlier, people[["as_of", "address", "name"]]], ignore_index=True)
-    return both.drop_duplicates().sort_values(["as_of", "address"], kind="stable", ignore_index=True)
+@daily_asset(GROUP)
+def account_activity(context: dg.AssetExecutionContext, scoring: ScoringSettings, pair_touches: pd.DataFrame):
+    """Interactions that count toward engagement (seed 004), per account, day, channel and category.
+
+    Grain: one row per account × day × channel × category with live touches: a year of it is
+    what engagement reads, instead of a year of pair touches.
+    """
+    config = scoring.config()
+    df = build_account_activity(pair_touches)
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(df, interactions=int(df["interactions"].sum())),
+        check_results=[suite_check_result("account_activity", df, config)],
+    )
 
 
-@daily_asset(GROUP, history={"pair_touches": ENGAGEMENT_HORIZON_DAYS - 1})
+@daily_asset(GROUP, history={"account_activity": ENGAGEMENT_HORIZON_DAYS - 1})
 def account_scores(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
     pair_strength: pd.DataFrame,
-    pair_touches: pd.DataFrame,
+    account_activity: pd.DataFrame,
     people: pd.DataFrame,
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
@@ -84,15 +102,15 @@ def account_scores(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    rows = pair_rows_for_run(wh, days, pair_strength, config)
+    rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
     # scores need who each address is, not the names seen over the horizon (the alerts do)
     seen = people[["as_of", "address", "name"]]
     who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
-    touches = (
-        pair_touches[pair_touches["as_of"] >= horizon_start]
+    activity = (
+        account_activity[account_activity["as_of"] >= horizon_start]
         if config.engagement_horizon_days <= ENGAGEMENT_HORIZON_DAYS
-        else wh.read("pair_touches", start=horizon_start, end=days[-1].isoformat())  # a longer horizon than declared
+        else wh.read("account_activity", start=horizon_start, end=days[-1].isoformat())  # longer than declared
     )
     df = account_scores_over_days(
         DayAxis.of(days),
@@ -100,7 +118,7 @@ def account_scores(
         who,
         crm_accounts,
         crm_contacts,
-        touches,
+        activity,
         crm_services,
         config,
         always=canonical_addresses(crm_contacts["address"], crm_aliases),
@@ -120,7 +138,9 @@ def account_scores(
     )
 
 
-@daily_asset(GROUP, blocking=False, history={"account_scores": BASELINE_DAYS})
+@daily_asset(
+    GROUP, blocking=False, history={"account_scores": BASELINE_DAYS}, columns={"account_scores": ALERT_COLUMNS}
+)
 def alerts(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
@@ -142,8 +162,9 @@ def alerts(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    rows = pair_rows_for_run(wh, days, pair_strength, config)
-    seen = people_seen(wh, days, people, config)
+    rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
+    horizon = config.engagement_horizon_days
+    seen = names_seen(wh, days, people, horizon, checkpoint=horizon <= ENGAGEMENT_HORIZON_DAYS)
     # identity does not change within a run; only the display names known by each day do
     resolved = identities(
         rows, seen.assign(name=pd.NA), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
@@ -151,11 +172,12 @@ def alerts(
     history = account_scores  # the run's days and the baseline window before them
     if config.engagement_baseline_days > BASELINE_DAYS:  # a longer baseline than declared
         start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
-        history = wh.read("account_scores", start=start, end=days[-1].isoformat())
+        history = wh.read("account_scores", start=start, end=days[-1].isoformat(), columns=ALERT_COLUMNS)
     spans = PairSpans.build(
         rows, DayAxis.of(days), config, always=canonical_addresses(crm_contacts["address"], crm_aliases)
     )
     df = alerts_over_days(spans, in_run(account_scores, context), resolved, seen, crm_contacts, history, config)
+    write_names_checkpoint(wh, days, seen, ENGAGEMENT_HORIZON_DAYS, keep=config.state_checkpoints)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
@@ -164,7 +186,9 @@ def alerts(
     )
 
 
-@daily_asset(GROUP, blocking=False, history={"account_scores": max(WINDOWS_DAYS)})
+@daily_asset(
+    GROUP, blocking=False, history={"account_scores": max(WINDOWS_DAYS)}, columns={"account_scores": TREND_COLUMNS}
+)
 def account_trends(
     context: dg.AssetExecutionContext,
     scoring: ScoringSettings,
@@ -188,4 +212,4 @@ def account_trends(
     )
 
 
-accounts_assets = [account_scores, alerts, account_trends]
+accounts_assets = [account_activity, account_scores, alerts, account_trends]

@@ -25,13 +25,20 @@ def table_metadata(table: str) -> dict:
     return {"dagster/column_schema": dg.TableSchema(columns=columns), "warehouse_table": table}
 
 
-def daily_asset(group: str, *, blocking: bool = True, history: dict[str, int] | None = None):
+def daily_asset(
+    group: str,
+    *,
+    blocking: bool = True,
+    history: dict[str, int] | None = None,
+    columns: dict[str, list[str]] | None = None,
+):
     """``@dg.asset`` for a per-day table: daily partitions, single-run backfills, its GX suite as a check.
 
     The asset's function name is the table name; ``blocking`` says whether a failed suite stops
     downstream assets in the same run. ``history`` maps an upstream daily asset to how many days
     before the run it also reads (a baseline, a trend, a horizon): the input then holds those
-    days too, and the lineage shows the dependency.
+    days too, and the lineage shows the dependency. ``columns`` names the only columns a history
+    input loads, so a long window reads what the asset uses.
     """
 
     def decorate(fn):
@@ -44,10 +51,17 @@ def daily_asset(group: str, *, blocking: bool = True, history: dict[str, int] | 
             backfill_policy=dg.BackfillPolicy.single_run(),
             check_specs=[suite_check_spec(fn.__name__, blocking=blocking)],
             metadata=table_metadata(fn.__name__),
-            ins={name: dg.AssetIn(partition_mapping=days_before(n)) for name, n in (history or {}).items()},
+            ins={
+                name: dg.AssetIn(partition_mapping=days_before(n), metadata=_columns_metadata(name, columns))
+                for name, n in (history or {}).items()
+            },
         )(fn)
 
     return decorate
+
+
+def _columns_metadata(name: str, columns: dict[str, list[str]] | None) -> dict | None:
+    return {"columns": list(columns[name])} if columns and name in columns else None
 
 
 def days_before(days: int) -> dg.TimeWindowPartitionMapping:

@@ -3,9 +3,10 @@
 import dagster as dg
 import pandas as pd
 
-from relationship_pipeline.assets.common import daily_asset, frame_metadata, suite_check_result
+from relationship_pipeline.assets.common import daily_asset, frame_metadata, partition_days, suite_check_result
 from relationship_pipeline.identity.people import resolve_people
-from relationship_pipeline.resources import InputFolder
+from relationship_pipeline.names_store import STATE_TABLE as NAMES_STATE_TABLE
+from relationship_pipeline.resources import InputFolder, WarehouseResource
 from relationship_pipeline.schemas import TABLES, conform
 
 
@@ -27,6 +28,7 @@ def people_for_days(participants: pd.DataFrame, resolved: pd.DataFrame) -> pd.Da
 def people(
     context: dg.AssetExecutionContext,
     input_folder: InputFolder,
+    warehouse: WarehouseResource,
     participants: pd.DataFrame,
     crm_team: pd.DataFrame,
     crm_contacts: pd.DataFrame,
@@ -46,6 +48,8 @@ def people(
         aliases=crm_aliases,
     )
     df = people_for_days(participants, resolved)
+    # Rewritten sightings make every later names checkpoint stale.
+    warehouse.warehouse().drop_partitions_from(NAMES_STATE_TABLE, partition_days(context)[0].isoformat())
     by = resolved["resolved_by"].value_counts().to_dict() if len(resolved) else {}
     return dg.MaterializeResult(
         value=df,

@@ -170,6 +170,28 @@ def account_trends_suite(config: ScoringConfig | None = None) -> list:
     ]
 
 
+def people_seen_state_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("people_seen_state"),
+        *_not_null("as_of", "seen_on", "address"),
+        *_regex("as_of", DATE_REGEX),
+        *_regex("seen_on", DATE_REGEX),
+        *_unique("as_of", "seen_on", "address"),
+    ]
+
+
+def account_activity_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("account_activity"),
+        *_not_null("as_of", "account_id", "interactions"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "account_id", "channel", "category"),
+        *_in_set("channel", schemas.CHANNELS),
+        *_in_set("category", schemas.CATEGORIES),
+        *_between("interactions", min_value=1),
+    ]
+
+
 def account_scores_suite(config: ScoringConfig | None = None) -> list:
     config = config or ScoringConfig()
     return [
@@ -270,6 +292,8 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "pair_strength": pair_strength_suite,
     "pair_strength_state": pair_strength_suite,  # the same contract, faded pairs included
     "pair_strength_latest": pair_strength_suite,
+    "people_seen_state": people_seen_state_suite,
+    "account_activity": account_activity_suite,
     "account_scores": account_scores_suite,
     "alerts": alerts_suite,
     "account_trends": account_trends_suite,

@@ -7,7 +7,8 @@ its decaying score stays above a threshold for a closed-form number of days
 (:func:`~relationship_pipeline.scoring.day_spans.days_at_or_above`). Every per-account daily
 figure is then a count of distinct items (stakeholders, functions, roles, internal people)
 whose spans cover the day; engagement is a window sum of daily touch weights against seed
-004's step-shaped recency kernel.
+004's step-shaped recency kernel, from per-account daily activity counts
+(:mod:`~relationship_pipeline.scoring.account_activity`).
 """
 
 from __future__ import annotations
@@ -30,35 +31,34 @@ from relationship_pipeline.scoring.pair_spans import PairSpans
 
 
 def engagement_points_over_days(
-    touches: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig
+    activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig
 ) -> np.ndarray:
     """(accounts × days) Σ channel weight × recency weight, each (interaction, account) once (seed 004).
 
-    A touch on day t seen from day d lapses (d − t, d − t + 1] days at the end of d, so with
-    integer bucket bounds its recency weight depends on the lag d − t alone.
+    ``activity``: ACCOUNT_ACTIVITY rows (live interactions per account × day × channel ×
+    category). A touch on day t seen from day d lapses (d − t, d − t + 1] days at the end of d,
+    so with integer bucket bounds its recency weight depends on the lag d − t alone.
     """
     horizon = int(config.engagement_horizon_days)
     grid = np.zeros((len(accounts), axis.n), dtype="float64")
-    if touches is None or touches.empty or horizon <= 0:
+    if activity is None or activity.empty or horizon <= 0:
         return grid
-    t = touches[touches["account_id"].isin(accounts)]
-    w = t["weight"].astype("float64").fillna(1.0)
-    live = w.groupby([t["interaction_id"], t["account_id"]]).transform("max") > 0
-    t = t[live].drop_duplicates(["interaction_id", "account_id"])
-    lag0 = axis.index(t["as_of"]) + horizon - 1  # padded column of the touch's day
+    a = activity[activity["account_id"].isin(accounts)]
+    lag0 = axis.index(a["as_of"]) + horizon - 1  # padded column of the touch's day
     keep = (lag0 >= 0) & (lag0 < axis.n + horizon - 1)
-    t, col = t[keep], lag0[keep]
-    if t.empty:
+    a, col = a[keep], lag0[keep]
+    if a.empty:
         return grid
-    row = accounts.get_indexer(t["account_id"])
-    weight = _channel_weight(t, config).to_numpy()
+    row = accounts.get_indexer(a["account_id"])
+    weight = _channel_weight(a, config).to_numpy()
+    count = a["interactions"].to_numpy(dtype="int64")
     kernel = recency_weight(np.arange(horizon) + 1.0, config)
     for value in np.unique(weight):  # counts per weight class keep the window sums exact
         if value == 0:
             continue
         sel = weight == value
         daily = np.zeros((len(accounts), axis.n + horizon - 1), dtype="int64")
-        np.add.at(daily, (row[sel], col[sel]), 1)
+        np.add.at(daily, (row[sel], col[sel]), count[sel])
         grid += value * window_sums(daily, kernel)
     return grid
 
@@ -69,7 +69,7 @@ def account_scores_over_days(
     people: pd.DataFrame,
     accounts: pd.DataFrame,
     contacts: pd.DataFrame,
-    touches: pd.DataFrame,
+    activity: pd.DataFrame,
     services: pd.DataFrame | None,
     config: ScoringConfig,
     always: pd.Series | None = None,
@@ -78,7 +78,7 @@ def account_scores_over_days(
 
     ``pair_rows``: the full pair state at the end of the day before the axis, then every change
     row on the axis; ``always``: the external addresses published whatever their score (CRM
-    contacts); ``touches``: every pair touch from ``engagement_horizon_days`` before the axis on.
+    contacts); ``activity``: ACCOUNT_ACTIVITY from ``engagement_horizon_days`` before the axis on.
     """
     acc_ids = pd.Index(_str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id")
     acc_ids = acc_ids[acc_ids != UNASSIGNED]
@@ -140,7 +140,7 @@ def account_scores_over_days(
     )
     grids["contacts"] = np.where(crm_n[:, None] > 0, crm_n[:, None], seen)
 
-    grids["engagement_points"] = engagement_points_over_days(touches, acc_ids, axis, config)
+    grids["engagement_points"] = engagement_points_over_days(activity, acc_ids, axis, config)
 
     out = pd.DataFrame(
         {
