@@ -33,8 +33,8 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
-def test_run_materialises_the_range_and_prints_a_summary(demo_dir, tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+def test_run_materialises_the_range_and_prints_a_summary(demo_dir, duckdb_url, capsys):
+    url = duckdb_url
     code = cli.main(
         [
             "run",
@@ -103,9 +103,7 @@ def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path
     from relationship_pipeline.scoring import pair_state
 
     # A scoring bug that pushes scores past 100: the pair_strength suite must catch it.
-    monkeypatch.setattr(
-        pair_state, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index)
-    )
+    monkeypatch.setattr(pair_state, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index))
     code = cli.main(
         [
             "run",
@@ -152,6 +150,7 @@ def test_missing_crm_accounts_fails_the_run_naming_the_file(demo_dir, tmp_path, 
     "args, message",
     [
         (["summary", "--warehouse", "sqlite:////nonexistent/dir/typo.sqlite"], "no warehouse at"),
+        (["summary", "--warehouse", "duckdb:////nonexistent/dir/typo.duckdb"], "no warehouse at"),
         (["summary", "--warehouse", "postgresql+psycopg://nobody@127.0.0.1:1/db"], "error: "),
     ],
 )
