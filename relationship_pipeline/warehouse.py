@@ -83,10 +83,11 @@ class Warehouse:
         file = self._file()
         if file is not None:
             file.parent.mkdir(parents=True, exist_ok=True)
+        if self._is_duckdb and file is not None:
+            # one process may hold the file: never keep a connection open between operations
+            return warehouse_duckdb.file_engine(self.url)
         if self._is_duckdb:
-            # DuckDB: one process may hold the file, so never keep a connection open between operations
-            pool = sa.pool.NullPool if file is not None else sa.pool.StaticPool
-            return sa.create_engine(self.url, poolclass=pool)
+            return sa.create_engine(self.url, poolclass=sa.pool.StaticPool)  # in memory: one database
         return sa.create_engine(self.url)
 
     @contextmanager

@@ -7,17 +7,21 @@ backoff for a bounded time, as dagster-duckdb does.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
+from duckdb_engine import ConnectionWrapper
 
 DIALECT = "duckdb"
 _HEADER_BYTES = 3 * 4096  # a new database file is its main header and two database headers
 _VIEW = "relationship_pipeline_frame"
+_ARROW_TO_PANDAS = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
 
 
 class WarehouseLockedError(TimeoutError):
@@ -95,7 +99,22 @@ def insert_frame(conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
 
 
 def select_frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    """The rows of ``query`` as a frame, straight from DuckDB's columnar result."""
+    """The rows of ``query`` as a frame, through Arrow (strings stay Arrow-backed, no Python objects)."""
     compiled = query.compile(dialect=conn.dialect)
     params = [compiled.params[k] for k in compiled.positiontup or []]
-    return _raw(conn).execute(str(compiled), params).df()
+    table = _raw(conn).sql(str(compiled), params=params).to_arrow_table()
+    return table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+
+
+@functools.cache
+def file_engine(url: str) -> sa.Engine:
+    """One engine per DuckDB file and process, holding no connection between operations.
+
+    Connections are opened directly: duckdb_engine's own connect opens a throwaway in-memory
+    database each time to list settings, which costs more than opening the file.
+    """
+    parsed = sa.engine.make_url(url)
+    path, config = parsed.database, dict(parsed.query)
+    return sa.create_engine(
+        parsed, poolclass=sa.pool.NullPool, creator=lambda: ConnectionWrapper(duckdb.connect(path, config=config))
+    )
