@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import duckdb_engine
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -115,6 +116,9 @@ def file_engine(url: str) -> sa.Engine:
     """
     parsed = sa.engine.make_url(url)
     path, config = parsed.database, dict(parsed.query)
+    # the user agent duckdb_engine sets, so its own connections to the file (a downstream job's
+    # engine in this process) have the same configuration and may be open at the same time
+    config.setdefault("custom_user_agent", f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sa.__version__})")
     return sa.create_engine(
         parsed, poolclass=sa.pool.NullPool, creator=lambda: ConnectionWrapper(duckdb.connect(path, config=config))
     )

@@ -315,3 +315,12 @@ def test_duckdb_keeps_double_precision_columns(duckdb_url):
             ).fetchall()
         )
     assert types["arr"] == "DOUBLE"
+
+
+def test_a_duckdb_engine_connection_in_the_same_process_may_stay_open(duckdb_url):
+    wh = Warehouse(duckdb_url)
+    wh.write("alerts", alerts("2025-01-01", 2), ["2025-01-01"])
+    with sa.create_engine(duckdb_url).connect() as downstream:  # e.g. a job reading with SQL
+        assert downstream.execute(sa.text("SELECT count(*) FROM alerts")).scalar() == 2
+        wh.write("alerts", alerts("2025-01-02", 1), ["2025-01-02"])
+        assert len(wh.read("alerts")) == 3
