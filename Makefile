@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR := data/demo
 DEMO_START := 2025-01-01
 DEMO_END := 2025-12-31
-WAREHOUSE ?= sqlite:///$(CURDIR)/data/warehouse.sqlite
+WAREHOUSE ?= duckdb:///$(CURDIR)/data/warehouse.duckdb
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 # The demo and the UI share one Dagster instance, warehouse and input folder; tests use their own.
@@ -31,7 +31,7 @@ $(DAGSTER_HOME):
 demo-data: install
 	$(BIN)/python -m relationship_pipeline.demo --out $(DEMO_DIR)
 
-# Generate the demo folder, materialise every day of the demo year into SQLite, print a summary.
+# Generate the demo folder, materialise every day of the demo year into the warehouse (DuckDB), print a summary.
 demo: demo-data | $(DAGSTER_HOME)
 	$(BIN)/relationship-pipeline run --data-dir $(DEMO_DIR) --warehouse $(WAREHOUSE) \
 		--start $(DEMO_START) --end $(DEMO_END)

@@ -24,6 +24,10 @@ Stages (each skippable; every figure is a ratio or a target check, never a test 
 5. **history** (needs ``--years`` ≥ 2): every year backfilled into a second warehouse, then the
    day after the last year through the CLI: a day's cost after N years ÷ after 1 year.
 6. **ingest** (``benchmarks.ingest_floor``): our parsers against the stdlib floor.
+7. **warehouse I/O** (``benchmarks.warehouse_io``): rows/s written and read per backend (SQLite,
+   DuckDB, PostgreSQL when ``RELATIONSHIP_PIPELINE_TEST_POSTGRES_URL`` is set), DuckDB ÷ SQLite.
+
+The CLI runs write to a DuckDB warehouse (``--warehouse-backend sqlite`` for SQLite).
 
 One table is printed and the same written as JSON (``--json``, default
 ``<work-dir>/results.json``), with the machine it ran on.
@@ -240,7 +244,7 @@ class Bench:
             "--data-dir",
             str(data),
             "--warehouse",
-            f"sqlite:///{warehouse}",
+            _warehouse_url(warehouse),
             "--start",
             start.isoformat(),
             "--end",
@@ -273,7 +277,7 @@ class Bench:
         first, end1, next1 = cal.start, cal.year_end(1), cal.cut_days[0]
         year1 = self.run_dir / "year1"
         view1 = year1 / "data"
-        wh1 = year1 / "warehouse.sqlite"
+        wh1 = year1 / f"warehouse.{a.warehouse_backend}"
         year1.mkdir(parents=True, exist_ok=True)
         build_view(self.gen_dir, view1, end1, [])
         backfill_ok = False
@@ -298,7 +302,7 @@ class Bench:
                     account_days = [first + timedelta(days=i) for i in range((end1 - first).days)]
                 else:
                     account_days = [d for d in _month_ends(first, end1) if d != end1]
-                outcome = compare(f"sqlite:///{wh1}", peer_db, end1, account_days=account_days)
+                outcome = compare(_warehouse_url(wh1), peer_db, end1, account_days=account_days)
                 self.results["stages"]["compare"] = outcome
                 self.say(
                     f"compare: {'equal' if outcome['equal'] else 'DIFFERENT'}: pairs on {end1}, accounts on "
@@ -320,7 +324,7 @@ class Bench:
             hist.mkdir(parents=True, exist_ok=True)
             end_n, next_n = cal.year_end(years), cal.cut_days[-1]
             view_n = build_view(self.gen_dir, hist / "data", end_n, list(cal.cut_days[:-1]))
-            whn = hist / "warehouse.sqlite"
+            whn = hist / f"warehouse.{a.warehouse_backend}"
             whn.unlink(missing_ok=True)
             res = self.cli(f"backfill_{years}y", view_n, whn, first, end_n, first, a.history_chunk_days)
             self.results["stages"][f"backfill_{years}y"] = res
@@ -338,10 +342,21 @@ class Bench:
                 a.ingest_messages, a.ingest_events, enron, a.ingest_repeat, say=self.say
             )
 
+        if not a.skip_warehouse_io:
+            from benchmarks import warehouse_io
+
+            postgres = os.environ.get(warehouse_io.POSTGRES_URL_ENV)
+            self.results["stages"]["warehouse_io"] = warehouse_io.run(a.warehouse_io_rows, postgres, say=self.say)
+
         self.results["seconds"] = time.perf_counter() - began
         self.results["machine"] = machine()
         self.results["table"] = table_rows(self.results, self.spec)
         return self.results
+
+
+def _warehouse_url(path: Path) -> str:
+    """``sqlite:///`` or ``duckdb:///`` by the file's suffix."""
+    return f"{path.suffix.lstrip('.')}:///{path}"
 
 
 def _month_ends(first: date, last: date) -> list[date]:
@@ -475,6 +490,20 @@ def table_rows(results: dict, spec: gen.Spec) -> list[dict]:
             r["ratio"] >= TARGETS["ingest_ratio"],
             f"ratio {r['ratio']:.2f} per CPU s, {r['records']:,} {r['unit']}",
         )
+    w = st.get("warehouse_io")
+    if w:
+        for name, r in w["backends"].items():
+            add(
+                f"warehouse {name} write / read (rows/s)",
+                f"{r['write_rows_s']:,.0f} / {r['read_rows_s']:,.0f}",
+                note=f"{r['rows']:,} pair_touches rows, one write of every partition",
+            )
+        ratio = w["duckdb_vs_sqlite"]
+        add(
+            "  DuckDB ÷ SQLite, write / read",
+            f"{ratio['write']:.1f} / {ratio['read']:.1f}",
+            note="same frame, same run",
+        )
     if n and n.get("overhead", {}).get("overhead_seconds") is not None:
         o = n["overhead"]
         add(
@@ -598,6 +627,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ingest-events", type=int, default=2000)
     parser.add_argument("--ingest-repeat", type=int, default=2)
     parser.add_argument("--no-enron", action="store_true", help="leave the Enron MH tree out of the ingest rates")
+    parser.add_argument(
+        "--warehouse-backend", choices=["duckdb", "sqlite"], default="duckdb", help="CLI runs' warehouse"
+    )
+    parser.add_argument("--skip-warehouse-io", action="store_true")
+    parser.add_argument("--warehouse-io-rows", type=int, default=300_000, help="rows per warehouse I/O measurement")
     args = parser.parse_args(argv)
     try:
         gen.spec_from_args(args).validate()

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="materialise every asset for a date range")
     run.add_argument("--data-dir", required=True, type=Path, help="input folder (DESIGN.md layout)")
-    run.add_argument("--warehouse", help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or data/warehouse.sqlite)")
+    run.add_argument("--warehouse", help=f"SQLAlchemy URL (default ${WAREHOUSE_URL_ENV} or data/warehouse.duckdb)")
     run.add_argument("--start", required=True, type=_day, help="first day, YYYY-MM-DD")
     run.add_argument("--end", required=True, type=_day, help="last day, YYYY-MM-DD (inclusive)")
     run.add_argument(

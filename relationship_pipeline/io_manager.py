@@ -24,7 +24,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     are read back. ``max_handoff_rows`` bounds the frames kept for that.
     """
 
-    url: str = ""  # empty: $RELATIONSHIP_PIPELINE_WAREHOUSE_URL or the SQLite default
+    url: str = ""  # empty: $RELATIONSHIP_PIPELINE_WAREHOUSE_URL or the DuckDB default
     max_handoff_rows: int = 20_000_000
     _written: OrderedDict = PrivateAttr(default_factory=OrderedDict)  # table -> (keys, frame)
 

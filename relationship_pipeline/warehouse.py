@@ -4,24 +4,29 @@ Plain SQLAlchemy + pandas (no Dagster) so the IO manager, the CLI, tests and dow
 read and write tables the same way. Partitioned tables carry an ``as_of`` column (``YYYY-MM-DD``);
 writing a set of partitions deletes exactly those partitions' rows and inserts the new ones in one
 transaction, so a re-run never duplicates and a failed write leaves the old rows in place.
+DuckDB (the embedded default) moves frames columnar (``warehouse_duckdb``); SQLite and PostgreSQL
+row-wise through their drivers (``warehouse_rows``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
+from relationship_pipeline import warehouse_duckdb, warehouse_rows
 from relationship_pipeline.schemas import INDEXED_COLUMNS, UTC_TS, WAREHOUSE_TABLES, conform, empty_frame
-from relationship_pipeline.settings import WAREHOUSE_URL_ENV
+from relationship_pipeline.settings import DEFAULT_LOCK_TIMEOUT_S, WAREHOUSE_LOCK_TIMEOUT_ENV, WAREHOUSE_URL_ENV
 
 PARTITION_COLUMN = "as_of"
 # Which partitions of which table have been written (empty ones included), with row counts.
 PARTITION_LOG = "warehouse_partitions"
+_FILE_BACKENDS = ("sqlite", warehouse_duckdb.DIALECT)
 
 
 def project_data_dir() -> Path:
@@ -32,14 +37,14 @@ def project_data_dir() -> Path:
 
 
 def default_warehouse_url() -> str:
-    """``$RELATIONSHIP_PIPELINE_WAREHOUSE_URL``, else a SQLite file in the project's data folder."""
-    return os.environ.get(WAREHOUSE_URL_ENV) or f"sqlite:///{project_data_dir() / 'warehouse.sqlite'}"
+    """``$RELATIONSHIP_PIPELINE_WAREHOUSE_URL``, else a DuckDB file in the project's data folder."""
+    return os.environ.get(WAREHOUSE_URL_ENV) or f"duckdb:///{project_data_dir() / 'warehouse.duckdb'}"
 
 
 def _sql_type(dtype: str) -> sa.types.TypeEngine:
     return {
         "string": sa.Text(),
-        "float64": sa.Float(),
+        "float64": sa.Double(),  # DOUBLE everywhere (sa.Float is FLOAT4 on DuckDB)
         "int64": sa.BigInteger(),
         "bool": sa.Boolean(),
         UTC_TS: sa.DateTime(timezone=False),  # stored as naive UTC
@@ -49,57 +54,105 @@ def _sql_type(dtype: str) -> sa.types.TypeEngine:
 class Warehouse:
     """Read and write the pipeline's tables through one SQLAlchemy engine."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, lock_timeout_s: float | None = None):
         self.url = url or default_warehouse_url()
         try:
             self._parsed = sa.engine.make_url(self.url)
         except sa.exc.ArgumentError as exc:
             raise ValueError(f"warehouse URL {self.url!r} is not a SQLAlchemy URL: {exc}") from exc
+        self.backend = self._parsed.get_backend_name()
+        # how long to wait for another process's lock on a DuckDB file
+        self.lock_timeout_s = float(
+            lock_timeout_s
+            if lock_timeout_s is not None
+            else os.environ.get(WAREHOUSE_LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT_S
+        )
 
-    def _sqlite_file(self) -> Path | None:
-        if self._parsed.get_backend_name() == "sqlite" and self._parsed.database not in (None, "", ":memory:"):
+    def _file(self) -> Path | None:
+        """The database file of a SQLite or DuckDB URL (None for servers and in-memory databases)."""
+        if self.backend in _FILE_BACKENDS and self._parsed.database not in (None, "", ":memory:"):
             return Path(self._parsed.database)
         return None
 
-    def _has_table(self, name: str) -> bool:
-        """Whether ``name`` exists; never creates a SQLite file just by looking."""
-        file = self._sqlite_file()
-        if file is not None and not file.is_file():
-            return False
-        return sa.inspect(self.engine).has_table(name)
-
-    def require_existing(self) -> None:
-        """Fail unless the warehouse exists and answers (a SQLite file is not created by reading)."""
-        file = self._sqlite_file()
-        if file is not None and not file.is_file():
-            raise FileNotFoundError(f"no warehouse at {file}")
-        with self.engine.connect():
-            pass
+    @property
+    def _is_duckdb(self) -> bool:
+        return self.backend == warehouse_duckdb.DIALECT
 
     @cached_property
     def engine(self) -> sa.Engine:
-        if self._parsed.get_backend_name() == "sqlite" and self._parsed.database not in (None, "", ":memory:"):
-            Path(self._parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(self.url, future=True)
+        file = self._file()
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        if self._is_duckdb and file is not None:
+            # one process may hold the file: never keep a connection open between operations
+            return warehouse_duckdb.file_engine(self.url)
+        if self._is_duckdb:
+            return sa.create_engine(self.url, poolclass=sa.pool.StaticPool)  # in memory: one database
+        return sa.create_engine(self.url)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        """A connection for one operation; on DuckDB waits (bounded) for another process's lock."""
+        conn = warehouse_duckdb.connect(self.engine, self.lock_timeout_s) if self._is_duckdb else self.engine.connect()
+        with conn:
+            yield conn
+
+    @contextmanager
+    def _begin(self) -> Iterator[sa.Connection]:
+        """A connection inside one transaction, committed on success and rolled back on error."""
+        with self._connect() as conn, conn.begin():
+            yield conn
+
+    def _file_missing(self) -> bool:
+        file = self._file()
+        return file is not None and not file.is_file()
+
+    @contextmanager
+    def _reading(self, name: str) -> Iterator[sa.Connection | None]:
+        """A connection when table ``name`` exists, else None; never creates a database file."""
+        if self._file_missing():
+            yield None
+            return
+        with self._connect() as conn:
+            exists = sa.inspect(conn).has_table(name)
+            conn.rollback()  # end the probe's implicit transaction so the caller may begin its own
+            yield conn if exists else None
+
+    def require_existing(self) -> None:
+        """Fail unless the warehouse exists and answers (a database file is not created by reading)."""
+        if self._file_missing():
+            raise FileNotFoundError(f"no warehouse at {self._file()}")
+        with self._connect():
+            pass
 
     def table(self, name: str) -> sa.Table:
         """The SQLAlchemy table for ``name`` as the schema contract defines it."""
         schema = WAREHOUSE_TABLES[name]
         cols = [sa.Column(col, _sql_type(dtype)) for col, dtype in schema.items()]
+        # DuckDB prunes by per-row-group min/max; an ART index would only slow its writes
         indexed = ((PARTITION_COLUMN,) if PARTITION_COLUMN in schema else ()) + INDEXED_COLUMNS.get(name, ())
-        indexes = [sa.Index(f"ix_{name}_{col}", col) for col in indexed]
+        indexes = [] if self._is_duckdb else [sa.Index(f"ix_{name}_{col}", col) for col in indexed]
         return sa.Table(name, sa.MetaData(), *cols, *indexes)
 
     def ensure_table(self, conn: sa.Connection, name: str) -> sa.Table:
         table = self.table(name)
         table.create(conn, checkfirst=True)
-        existing = {c["name"] for c in sa.inspect(conn).get_columns(name)}
+        if self._is_duckdb:
+            existing = warehouse_duckdb.column_names(conn, name)
+        else:
+            existing = {c["name"] for c in sa.inspect(conn).get_columns(name)}
         if existing != set(WAREHOUSE_TABLES[name]):
             raise RuntimeError(
                 f"warehouse table {name!r} has columns {sorted(existing)} but the contract is "
                 f"{list(WAREHOUSE_TABLES[name])}; migrate or drop the table (schema changed between versions)"
             )
         return table
+
+    def _insert(self, conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
+        (warehouse_duckdb.insert_frame if self._is_duckdb else warehouse_rows.insert_rows)(conn, name, df)
+
+    def _select(self, conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
+        return (warehouse_duckdb.select_frame if self._is_duckdb else warehouse_rows.select_rows)(conn, query)
 
     def write(self, name: str, df: pd.DataFrame, partition_keys: Sequence[str] | None = None) -> int:
         """Replace the given partitions (or the whole table when None) with ``df``, atomically.
@@ -112,7 +165,7 @@ class Warehouse:
             stray = set(df[PARTITION_COLUMN].dropna().unique()) - set(keys)
             if stray or df[PARTITION_COLUMN].isna().any():
                 raise ValueError(f"{name}: rows for partitions {sorted(stray)[:5]} outside the ones being written")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             _serialize_writers(conn, name)
             table = self.ensure_table(conn, name)
             if partition_keys is None:
@@ -121,13 +174,13 @@ class Warehouse:
                 col = table.c[PARTITION_COLUMN]
                 for chunk in _chunks(keys, 500):
                     conn.execute(table.delete().where(col.in_(chunk)))
-            _insert(conn, name, df)
+            self._insert(conn, name, df)
             if partition_keys is not None:
                 self._log_partitions(conn, name, keys, df[PARTITION_COLUMN].value_counts().to_dict())
         return len(df)
 
     def _log_partitions(self, conn: sa.Connection, name: str, keys: list[str], rows: dict) -> None:
-        log = _partition_log_table()
+        log = _partition_log_table(indexed=not self._is_duckdb)
         log.create(conn, checkfirst=True)
         for chunk in _chunks(keys, 500):
             conn.execute(log.delete().where((log.c.table_name == name) & log.c.as_of.in_(chunk)))
@@ -139,25 +192,24 @@ class Warehouse:
 
     def written_partitions(self, name: str, start: str | None = None, end: str | None = None) -> set[str]:
         """Partition keys of ``name`` that have been written, empty ones included."""
-        if not self._has_table(PARTITION_LOG):
-            return set()
         log = _partition_log_table()
         query = sa.select(log.c.as_of).where(log.c.table_name == name)
         if start is not None:
             query = query.where(log.c.as_of >= start)
         if end is not None:
             query = query.where(log.c.as_of <= end)
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(query)}
+        with self._reading(PARTITION_LOG) as conn:
+            return {r[0] for r in conn.execute(query)} if conn is not None else set()
 
     def drop_partitions_from(self, name: str, first: str) -> None:
         """Delete every partition of ``name`` at or after ``first`` (stale derived state)."""
-        if not self._has_table(name):
-            return
-        with self.engine.begin() as conn:
-            _serialize_writers(conn, name)
-            table = self.ensure_table(conn, name)
-            conn.execute(table.delete().where(table.c[PARTITION_COLUMN] >= first))
+        with self._reading(name) as conn:
+            if conn is None:
+                return
+            with conn.begin():
+                _serialize_writers(conn, name)
+                table = self.ensure_table(conn, name)
+                conn.execute(table.delete().where(table.c[PARTITION_COLUMN] >= first))
 
     def read(
         self,
@@ -170,9 +222,8 @@ class Warehouse:
     ) -> pd.DataFrame:
         """Rows of a table: all, the listed partitions, or ``start <= as_of <= end``."""
         schema = WAREHOUSE_TABLES[name]
-        if not self._has_table(name):
-            return empty_frame(schema) if columns is None else empty_frame({c: schema[c] for c in columns})
-        wanted = list(columns or schema)
+        sub = {c: schema[c] for c in (columns or schema)}
+        wanted = list(sub)
         # Untyped columns: rows come back as the driver gives them and are parsed column-wise
         # by conform(), far faster than SQLAlchemy's per-value result processing.
         query = sa.select(*(sa.column(c) for c in wanted)).select_from(sa.table(name))
@@ -184,57 +235,51 @@ class Warehouse:
             query = query.where(as_of >= start)
         if end is not None:
             query = query.where(as_of <= end)
-        df = self._fetch(query, wanted)
+        with self._reading(name) as conn:
+            if conn is None:
+                return empty_frame(sub)
+            df = self._select(conn, query)
         if partition_keys is not None and len(df):
             df = df[df[PARTITION_COLUMN].isin(set(partition_keys))]
-        sub = {c: schema[c] for c in (columns or schema)}
         return conform(df, sub) if len(df) else empty_frame(sub)
-
-    def _fetch(self, query, wanted: list[str]) -> pd.DataFrame:
-        """The rows of ``query`` as a frame of driver values (object columns), built column-wise."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).fetchall()
-        # column-wise construction: much faster than a frame from a list of Row objects
-        by_column = list(zip(*rows)) if rows else [()] * len(wanted)
-        return pd.DataFrame({c: pd.Series(list(v), dtype=object) for c, v in zip(wanted, by_column)})
 
     def read_where(self, name: str, condition: sa.ColumnElement) -> pd.DataFrame:
         """Rows of ``name`` matching ``condition`` (an expression over ``sa.column(...)``)."""
         schema = WAREHOUSE_TABLES[name]
-        if not self._has_table(name):
-            return empty_frame(schema)
         query = sa.select(*(sa.column(c) for c in schema)).select_from(sa.table(name)).where(condition)
-        df = self._fetch(query, list(schema))
+        with self._reading(name) as conn:
+            if conn is None:
+                return empty_frame(schema)
+            df = self._select(conn, query)
         return conform(df, schema) if len(df) else empty_frame(schema)
 
     def count_where(self, name: str, condition: sa.ColumnElement) -> int:
         """How many rows of ``name`` match ``condition``."""
-        if not self._has_table(name):
-            return 0
-        with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name)).where(condition)).scalar())
+        query = sa.select(sa.func.count()).select_from(sa.table(name)).where(condition)
+        with self._reading(name) as conn:
+            return int(conn.execute(query).scalar()) if conn is not None else 0
 
     def replace_keyed(self, tables: dict[str, tuple[pd.DataFrame, Sequence[str]]], key: str) -> None:
         """For each table, delete the rows whose ``key`` is one of the given keys and insert the
         frame's rows; every table in one transaction."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             for name, (df, keys) in tables.items():
                 _serialize_writers(conn, name)
                 table = self.ensure_table(conn, name)
                 for chunk in _chunks(sorted(set(keys)), 500):
                     conn.execute(table.delete().where(table.c[key].in_(chunk)))
-                _insert(conn, name, conform(df, WAREHOUSE_TABLES[name]))
+                self._insert(conn, name, conform(df, WAREHOUSE_TABLES[name]))
 
     def write_checkpoint(self, name: str, df: pd.DataFrame, *, invalidate_from: str, keep: int) -> None:
         """Store a state checkpoint (one ``as_of``), atomically dropping every checkpoint at or
         after ``invalidate_from`` (rewritten history makes them stale) and all but the newest ``keep``."""
         df = conform(df, WAREHOUSE_TABLES[name])
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             _serialize_writers(conn, name)
             table = self.ensure_table(conn, name)
             col = table.c[PARTITION_COLUMN]
             conn.execute(table.delete().where(col >= invalidate_from))
-            _insert(conn, name, df)
+            self._insert(conn, name, df)
             kept = [r[0] for r in conn.execute(sa.select(col).distinct().order_by(col.desc())).fetchall()][
                 : max(keep, 1)
             ]
@@ -243,15 +288,13 @@ class Warehouse:
 
     def latest_partition_before(self, name: str, before: str) -> str | None:
         """The newest ``as_of`` of ``name`` strictly before ``before``, or None."""
-        if not self._has_table(name):
-            return None
-        table = self.table(name)
-        col = table.c[PARTITION_COLUMN]
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.max(col)).where(col < before)).scalar()
+        col = self.table(name).c[PARTITION_COLUMN]
+        with self._reading(name) as conn:
+            return conn.execute(sa.select(sa.func.max(col)).where(col < before)).scalar() if conn is not None else None
 
 
-def _partition_log_table() -> sa.Table:
+def _partition_log_table(indexed: bool = True) -> sa.Table:
+    index = [sa.Index(f"ix_{PARTITION_LOG}", "table_name", "as_of")] if indexed else []
     return sa.Table(
         PARTITION_LOG,
         sa.MetaData(),
@@ -259,7 +302,7 @@ def _partition_log_table() -> sa.Table:
         sa.Column("as_of", sa.Text(), nullable=False),
         sa.Column("row_count", sa.BigInteger(), nullable=False),
         sa.Column("written_at", sa.DateTime(timezone=False), nullable=False),
-        sa.Index(f"ix_{PARTITION_LOG}", "table_name", "as_of"),
+        *index,
     )
 
 
@@ -275,44 +318,3 @@ def _serialize_writers(conn: sa.Connection, name: str) -> None:
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _insert(conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
-    """Bulk insert through the driver: COPY on PostgreSQL (psycopg), executemany elsewhere."""
-    if df.empty:
-        return
-    dialect = conn.dialect
-    rows = _driver_rows(df, timestamps_as_text=dialect.name == "sqlite")
-    quote = dialect.identifier_preparer.quote
-    cols = ", ".join(quote(c) for c in df.columns)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        with conn.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {quote(name)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-    if marks is None:  # other drivers: let SQLAlchemy bind
-        conn.execute(
-            sa.table(name, *(sa.column(c) for c in df.columns)).insert(), [dict(zip(df.columns, r)) for r in rows]
-        )
-        return
-    conn.exec_driver_sql(f"INSERT INTO {quote(name)} ({cols}) VALUES ({', '.join([marks] * len(df.columns))})", rows)
-
-
-def _driver_rows(df: pd.DataFrame, *, timestamps_as_text: bool) -> list[tuple]:
-    """Rows of plain Python values: NA -> None, UTC timestamps -> naive UTC (text for SQLite)."""
-    columns = []
-    for col, dtype in df.dtypes.items():
-        values = df[col]
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            naive = values.dt.tz_convert("UTC").dt.tz_localize(None)
-            # SQLAlchemy's SQLite DATETIME format, so SQLAlchemy readers parse it too
-            converted = naive.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if timestamps_as_text else naive.dt.to_pydatetime()
-            values = pd.Series(converted, index=values.index, dtype=object).where(naive.notna(), None)
-        elif dtype == "bool":
-            values = values.astype(object)
-        else:
-            values = values.astype(object).where(values.notna(), None)
-        columns.append(values.tolist())
-    return list(zip(*columns))

@@ -1,4 +1,4 @@
-"""Shared fixtures: warehouses on SQLite (always) and PostgreSQL (when CI provides one)."""
+"""Shared fixtures: warehouses on SQLite and DuckDB (always) and PostgreSQL (when CI provides one)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def duckdb_url(tmp_path: Path) -> str:
+    return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+
+@pytest.fixture
 def postgres_url() -> str:
     """A fresh schema in the CI PostgreSQL server, dropped afterwards."""
     base = _postgres_url()
@@ -39,9 +44,7 @@ def postgres_url() -> str:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def warehouse_url(request, tmp_path: Path) -> str:
-    """Each warehouse test runs on SQLite and, where available, PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture(params=["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request) -> str:
+    """Each warehouse test runs on SQLite, DuckDB and, where available, PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")

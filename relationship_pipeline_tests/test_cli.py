@@ -33,8 +33,8 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
-def test_run_materialises_the_range_and_prints_a_summary(demo_dir, tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+def test_run_materialises_the_range_and_prints_a_summary(demo_dir, duckdb_url, capsys):
+    url = duckdb_url
     code = cli.main(
         [
             "run",
@@ -151,6 +151,7 @@ def test_missing_crm_accounts_exits_2_before_any_run(demo_dir, tmp_path, capsys,
     "args, message",
     [
         (["summary", "--warehouse", "sqlite:////nonexistent/dir/typo.sqlite"], "no warehouse at"),
+        (["summary", "--warehouse", "duckdb:////nonexistent/dir/typo.duckdb"], "no warehouse at"),
         (["summary", "--warehouse", "postgresql+psycopg://nobody@127.0.0.1:1/db"], "error: "),
     ],
 )

@@ -79,7 +79,7 @@ def stored_as_of(wh: Warehouse, day: date) -> pd.DataFrame:
 
 
 def table_counts(url: str) -> dict:
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)  # holds no DuckDB file open afterwards
     with engine.connect() as conn:
         return {
             t: dict(conn.execute(sa.text(f"SELECT as_of, count(*) FROM {t} GROUP BY as_of")).fetchall())
@@ -87,8 +87,9 @@ def table_counts(url: str) -> dict:
         }
 
 
-def test_range_run_rerun_and_incremental_day(demo_dir, tmp_path):
-    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+@pytest.mark.parametrize("backend", ["sqlite", "duckdb"])
+def test_range_run_rerun_and_incremental_day(demo_dir, backend, request):
+    url = request.getfixturevalue(f"{backend}_url")
     last = START + timedelta(days=DAYS - 2)
     result = run(demo_dir, url, START, last)
     assert result.success
@@ -181,8 +182,8 @@ def test_production_path_on_postgresql(demo_dir, postgres_url):
     assert len(wh.read("account_scores")) == 120
 
 
-def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silence(demo_dir, tmp_path):
-    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silence(demo_dir, duckdb_url):
+    url = duckdb_url
     day1, day2, day3 = START, START + timedelta(days=1), START + timedelta(days=2)
     assert run(demo_dir, url, day1, day1).success
     skipped = run(demo_dir, url, day3, day3, raise_on_error=False)
@@ -201,7 +202,7 @@ def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silenc
 def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path):
     folder = tmp_path / "input"
     shutil.copytree(demo_dir, folder)
-    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     last = START + timedelta(days=2)
     assert run(demo_dir, url, START, last).success
     wh = Warehouse(url)

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from relationship_pipeline import staging
-from relationship_pipeline import warehouse as warehouse_module
 from relationship_pipeline.sources.crm import load_crm
 from relationship_pipeline.sources.daily import select_days
 from relationship_pipeline.sources.input_folder import read_interactions
@@ -57,9 +56,9 @@ def folder(tmp_path: Path) -> Path:
     return data
 
 
-@pytest.fixture
-def wh(tmp_path: Path) -> Warehouse:
-    return Warehouse(f"sqlite:///{tmp_path / 'wh.sqlite'}")
+@pytest.fixture(params=["duckdb", "sqlite"])
+def wh(request, tmp_path: Path) -> Warehouse:
+    return Warehouse(f"{request.param}:///{tmp_path / 'wh.db'}")
 
 
 def _days_with_rows(result) -> list[date]:
@@ -208,14 +207,14 @@ def test_a_failed_refresh_leaves_the_staging_as_it_was(folder, wh, monkeypatch):
     _staged(wh, folder, day)
     before = {t: wh.read(t) for t in ("staged_files", "staged_records", "staged_participants", "staged_quarantine")}
     (folder / "emails" / "a.mbox").write_text(_mbox_message(2, "Mon, 04 Mar 2024"))
-    real_insert = warehouse_module._insert
+    real_insert = Warehouse._insert
 
-    def insert_then_fail(conn, name, df):
-        real_insert(conn, name, df)
+    def insert_then_fail(self, conn, name, df):
+        real_insert(self, conn, name, df)
         if name == "staged_participants":  # records already inserted in the same transaction
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(warehouse_module, "_insert", insert_then_fail)
+    monkeypatch.setattr(Warehouse, "_insert", insert_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         _staged(wh, folder, day)
     for table, frame in before.items():
@@ -228,7 +227,7 @@ def test_a_failed_refresh_leaves_the_staging_as_it_was(folder, wh, monkeypatch):
 
 @pytest.mark.skipif(not (ENRON / "emails").is_dir(), reason="shared/data/enron not present")
 def test_enron_days_from_the_staging_equal_the_whole_folder(tmp_path):
-    wh = Warehouse(f"sqlite:///{tmp_path / 'enron.sqlite'}")
+    wh = Warehouse(f"duckdb:///{tmp_path / 'enron.duckdb'}")
     first, last = date(1998, 1, 1), date(2002, 12, 31)
     batch = read_interactions(
         ENRON, load_crm(ENRON), datetime(1998, 1, 1, tzinfo=UTC), datetime(2003, 1, 1, tzinfo=UTC)
