@@ -284,7 +284,8 @@ class Bench:
 
         if not a.skip_cli:
             wh1.unlink(missing_ok=True)
-            res = self.cli("backfill", view1, wh1, first, end1, first)
+            res = self.cli("backfill", view1, wh1, first, end1, first, a.chunk_days)
+            res["chunk_days"] = a.chunk_days
             res["interactions"] = int(sum(c["logs"] for c in manifest["counts"].values()) / self.spec.years)
             self.results["stages"]["backfill"] = res
             backfill_ok = res["returncode"] == 0 and not res["timed_out"]
@@ -416,7 +417,16 @@ def table_rows(results: dict, spec: gen.Spec) -> list[dict]:
             f"{b['seconds']:.1f}{status}",
             f"< {TARGETS['backfill_seconds']:.0f}",
             None if failed else b["seconds"] < TARGETS["backfill_seconds"],
-            "; ".join(filter(None, [f"{b['interactions']:,} interactions", _load_note(b)])),
+            "; ".join(
+                filter(
+                    None,
+                    [
+                        f"{b['interactions']:,} interactions",
+                        f"runs of {b['chunk_days']} days" if b.get("chunk_days") else "",
+                        _load_note(b),
+                    ],
+                )
+            ),
             scale=True,
         )
         o = dagster_overhead(b)
@@ -617,6 +627,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument(
         "--timeout", type=float, default=0, help="seconds per CLI run before it is stopped (default: none)"
+    )
+    parser.add_argument(
+        "--chunk-days", type=int, default=0, help="--chunk-days for the year backfill (bounds memory at 1 M / 10 M)"
     )
     parser.add_argument("--history-chunk-days", type=int, default=0, help="--chunk-days for the all-years backfill")
     parser.add_argument("--peer-threads", type=int, help="DuckDB threads (default: all cores)")
