@@ -4,6 +4,7 @@ CRM resolves, and input the real parsers take without a quarantine row. Speed is
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -136,3 +137,36 @@ def test_csv_emails_and_parquet_calls_ingest_the_same(tmp_path):
     batch = read_interactions(tmp_path / "csv", crm, datetime(2023, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     assert batch.quarantine.empty
     assert len(batch.interactions) == sum(c["logs"] + c["extra_day"] for c in manifest["counts"].values())
+
+
+def test_a_chunked_year_backfill_runs_the_cli_in_chunks_and_says_so(tmp_path, monkeypatch):
+    from benchmarks import bench
+
+    seen = {}
+
+    def fake_run(cmd, env, log, timeout=None):
+        seen["cmd"] = cmd
+        return {
+            "output": "",
+            "seconds": 1.0,
+            "returncode": 0,
+            "timed_out": False,
+            "cpu_seconds": 1.0,
+            "peak_rss_bytes": 1,
+            "log": str(log),
+        }
+
+    monkeypatch.setattr(bench, "run_measured", fake_run)
+    args = argparse.Namespace(timeout=0, ephemeral_instance=True)
+    runner = bench.Bench.__new__(bench.Bench)
+    runner.args, runner.say = args, lambda *a: None
+    monkeypatch.setattr(runner, "env", lambda home: {})
+    res = runner.cli(
+        "backfill", tmp_path, tmp_path / "wh.duckdb", date(2025, 1, 1), date(2025, 12, 31), date(2025, 1, 1), 92
+    )
+    assert seen["cmd"][-2:] == ["--chunk-days", "92"]
+    backfill = {**res, "interactions": 10, "chunk_days": 92}
+    spec = Spec(interactions=10, employees=2, contacts=4, accounts=2)
+    generated = {"interactions_total": 10, "start": "2025-01-01", "end": "2025-12-31", "seconds": 1.0}
+    rows = bench.table_rows({"generate": generated, "stages": {"backfill": backfill}}, spec)
+    assert "runs of 92 days" in next(r for r in rows if r["measure"] == "year backfill, CLI (s)")["note"]
