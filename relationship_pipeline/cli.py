@@ -104,15 +104,12 @@ def _configure_environment(args: argparse.Namespace) -> None:
 
 
 def _check_crm(args: argparse.Namespace) -> None:
-    """Read the CRM once before any run starts: a missing or unreadable one is a configuration
-    error (``CrmError``, exit 2), not a failed run. The CSV load is kept for the run's steps."""
-    from relationship_pipeline.sources.crm import load_crm, load_crm_csv_cached
+    """Read the CRM once before any run starts, as the run's resource will: a missing or
+    unreadable one is a configuration error (``CrmError``, exit 2), not a failed run. A CSV CRM's
+    load is kept for the run's steps (``sources.crm.load_crm_csv_cached``)."""
+    from relationship_pipeline.resources import InputFolder
 
-    sql_url = args.crm_sql_url or os.environ.get(CRM_SQL_URL_ENV)
-    if sql_url:
-        load_crm(args.data_dir, sql_url=sql_url)
-    else:
-        load_crm_csv_cached(args.data_dir.resolve())
+    InputFolder().crm()
 
 
 def _first_partition(args: argparse.Namespace) -> date:

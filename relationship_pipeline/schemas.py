@@ -249,7 +249,7 @@ TABLES: dict[str, dict[str, str]] = {
 STAGED_FILES = {
     "file": "string",  # path relative to the data dir (posix), the key of everything staged
     "channel": "string",
-    "kind": "string",  # sources.input_files kind: mbox, eml, ics, calls_csv, ...
+    "kind": "string",  # email: the folder walk's kind (mbox, eml, csv, ...); else ics, meeting_csv, calls_csv, ...
     "size": "int64",
     "mtime_ns": "int64",
     "sha256": "string",  # content hash: a touched file with the same bytes is not parsed again

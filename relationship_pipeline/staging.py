@@ -49,6 +49,7 @@ from relationship_pipeline.sources.daily import FUTURE_HORIZON_DAYS
 from relationship_pipeline.sources.email_walk import walk
 from relationship_pipeline.sources.file_records import FileRecords, fold_records, read_file_records
 from relationship_pipeline.sources.files import list_files
+from relationship_pipeline.sources.input_files import classify_input_file
 from relationship_pipeline.sources.input_folder import canonical_participants
 from relationship_pipeline.warehouse import Warehouse
 
@@ -92,13 +93,9 @@ def folder_files(data_dir: Path) -> pd.DataFrame:
     listed = {
         "email": walk(data_dir / "emails"),
         "meeting": [
-            (str(p), _meeting_kind(p))
-            for p in list_files(data_dir / "meetings", meetings.ICS_SUFFIXES + meetings.CSV_SUFFIXES)
+            (str(p), None) for p in list_files(data_dir / "meetings", meetings.ICS_SUFFIXES + meetings.CSV_SUFFIXES)
         ],
-        "call": [
-            (str(p), "calls_parquet" if p.suffix.lower() == ".parquet" else "calls_csv")
-            for p in list_files(data_dir / "calls", calls.SUFFIXES)
-        ],
+        "call": [(str(p), None) for p in list_files(data_dir / "calls", calls.SUFFIXES)],
     }
     top = os.fspath(data_dir)
     for channel, found in listed.items():
@@ -108,12 +105,10 @@ def folder_files(data_dir: Path) -> pd.DataFrame:
             except OSError:
                 continue
             rel = Path(os.path.relpath(path, top)).as_posix()
+            # email: the walk's kind, which its reader takes; else the input file kind (ics, calls_csv, ...)
+            kind = kind or classify_input_file(data_dir, rel)
             rows.append((rel, channel, kind, ordinal, int(st.st_size), int(st.st_mtime_ns)))
     return pd.DataFrame(rows, columns=["file", "channel", "kind", "ordinal", "size", "mtime_ns"])
-
-
-def _meeting_kind(path: Path) -> str:
-    return "meeting_csv" if path.suffix.lower() in meetings.CSV_SUFFIXES else "ics"
 
 
 def expansion_window(first: date, last: date) -> tuple[datetime, datetime]:

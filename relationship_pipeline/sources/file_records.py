@@ -140,9 +140,8 @@ def _staged(
         p = parts.assign(seq=parts["_seq"], pos=parts["_pos"])
         owner = r.set_index("seq")[["file", "interaction_id"]]
         p = p.drop(columns=[c for c in ("file", "interaction_id") if c in p]).join(owner, on="seq", how="inner")
-        for col in ("response",):
-            if col not in p:
-                p[col] = None
+        if "response" not in p:  # email participants have none
+            p["response"] = None
         p["unmatched"] = p["_unmatched"].eq(True) if "_unmatched" in p else False
         out.records = conform(r, STAGED_RECORDS)
         out.participants = conform(p, STAGED_PARTICIPANTS)
