@@ -24,15 +24,15 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-$(DAGSTER_HOME):
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	cp dagster.yaml $@
 
 demo-data: install
 	$(BIN)/python -m relationship_pipeline.demo --out $(DEMO_DIR)
 
 # Generate the demo folder, materialise every day of the demo year into the warehouse (DuckDB), print a summary.
-demo: demo-data | $(DAGSTER_HOME)
+demo: demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/relationship-pipeline run --data-dir $(DEMO_DIR) --warehouse $(WAREHOUSE) \
 		--start $(DEMO_START) --end $(DEMO_END)
 
@@ -40,7 +40,7 @@ test: install
 	env -u DAGSTER_HOME -u RELATIONSHIP_PIPELINE_WAREHOUSE_URL -u RELATIONSHIP_PIPELINE_DATA_DIR $(BIN)/pytest
 
 # The Dagster UI on http://127.0.0.1:3000 with the lineage graph, runs and checks.
-ui: install | $(DAGSTER_HOME)
+ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
