@@ -19,7 +19,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.schemas import SCORE_NRR_CORRELATION, conform
@@ -36,6 +35,8 @@ def bootstrap_spearman_ci(
 ) -> tuple[float, float]:
     """Percentile bootstrap interval for Spearman's rho, all resamples ranked in one go."""
     n = len(x)
+    from scipy import stats  # imported when used: scipy.stats alone takes about a second to import
+
     if n < 2 or samples <= 0:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
@@ -56,6 +57,8 @@ def bootstrap_spearman_ci(
 
 
 def _one(x: np.ndarray, y: np.ndarray, config: ScoringConfig) -> dict:
+    from scipy import stats
+
     n = len(x)
     row = {"n": n, "spearman_rho": np.nan, "p_value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "note": pd.NA}
     if n < config.min_correlation_n:
