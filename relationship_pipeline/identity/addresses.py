@@ -13,8 +13,23 @@ def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = Non
     same way first, so ``Bob+crm@X.com`` matches an alias written ``bob@x.com``. Chains are
     followed to their end; a cycle settles on its smallest address. Phone numbers (no ``@``) pass through unchanged apart from surrounding
     whitespace. Missing, empty and blank inputs become <NA>.
+
+    Each distinct spelling is canonicalised once (a year's participants repeat a few hundred
+    thousand addresses millions of times).
     """
-    base = _canonical(addresses)
+    codes, spellings = pd.factorize(addresses.astype("string"))
+    canonical = _canonical_spellings(pd.Series(spellings, dtype="string"), aliases).to_numpy()
+    out = (
+        pd.array(canonical.take(codes), dtype="string")
+        if len(spellings)
+        else pd.array([pd.NA] * len(codes), dtype="string")
+    )
+    out[codes < 0] = pd.NA
+    return pd.Series(out, index=addresses.index, name=addresses.name)
+
+
+def _canonical_spellings(spellings: pd.Series, aliases: pd.DataFrame | None) -> pd.Series:
+    base = _canonical(spellings)
     if aliases is None or aliases.empty:
         return base
     alias_keys = _canonical(aliases["alias"])
