@@ -257,7 +257,7 @@ def staged_batch(warehouse: Warehouse, days: list[date], first: date, last: date
             participants = every_participant[every_participant["file"].isin(set(records["file"]))]
         else:
             records = _closed(warehouse, channel_is & scope, channel_is & seed)
-            participants = _rows_in(warehouse, PARTICIPANTS, None, "interaction_id", records["interaction_id"].unique())
+            participants = _participants_of(warehouse, channel_is & seed, records)
         quarantine = warehouse.read_where(QUARANTINE, channel_is & (day.between(d0, d1) | day.is_(None) | broken))
         batches.append(fold_records(channel, records, participants, quarantine, ordinal.get(channel, {})))
     return ParsedBatch.concat(batches)
@@ -265,10 +265,17 @@ def staged_batch(warehouse: Warehouse, days: list[date], first: date, last: date
 
 def _closed(warehouse: Warehouse, scope, seed) -> pd.DataFrame:
     """Records matching ``seed``, plus every record in ``scope`` linked to them by interaction_id
-    or Message-ID, transitively."""
+    or Message-ID, transitively.
+
+    The first step is one query (the seed's keys as subqueries, never as parameter lists: a
+    backfill's seed holds hundreds of thousands); it usually finds nothing, and what it finds
+    is followed with the few new keys.
+    """
     records = warehouse.read_where(RECORDS, seed)
-    seen_ids: set = set()
-    seen_mids: set = set()
+    linked = warehouse.read_where(RECORDS, scope & sa.not_(seed) & _sharing_keys(seed))
+    seen_ids = set(records["interaction_id"].dropna())
+    seen_mids = set(records["message_id"].dropna())
+    records = pd.concat([records, linked], ignore_index=True)
     while True:
         ids = set(records["interaction_id"].dropna()) - seen_ids
         mids = set(records["message_id"].dropna()) - seen_mids
@@ -284,6 +291,27 @@ def _closed(warehouse: Warehouse, scope, seed) -> pd.DataFrame:
             ignore_index=True,
         )
         records = pd.concat([records, more], ignore_index=True).drop_duplicates(["file", "seq"], ignore_index=True)
+
+
+def _keys_of(column: str, where) -> sa.Select:
+    """``column`` of the staged records matching ``where``, as a subquery."""
+    return sa.select(sa.column(column)).select_from(sa.table(RECORDS)).where(where & sa.column(column).isnot(None))
+
+
+def _sharing_keys(where) -> sa.ColumnElement:
+    """Records sharing an interaction_id or a Message-ID with the records matching ``where``."""
+    return sa.column("interaction_id").in_(_keys_of("interaction_id", where)) | sa.column("message_id").in_(
+        _keys_of("message_id", where)
+    )
+
+
+def _participants_of(warehouse: Warehouse, seed, records: pd.DataFrame) -> pd.DataFrame:
+    """The staged participants of ``records`` (the seed's records and those linked to them):
+    the seed's through a subquery, the few linked ones by their interaction_id."""
+    of_seed = warehouse.read_where(PARTICIPANTS, sa.column("interaction_id").in_(_keys_of("interaction_id", seed)))
+    linked = set(records["interaction_id"].dropna()) - set(of_seed["interaction_id"])
+    extra = _rows_in(warehouse, PARTICIPANTS, None, "interaction_id", linked)
+    return pd.concat([of_seed, extra], ignore_index=True).drop_duplicates(["file", "seq", "pos"], ignore_index=True)
 
 
 def _rows_in(warehouse: Warehouse, table: str, scope, column: str, values: Iterable) -> pd.DataFrame:
