@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.day_text import utc_day_text
 from relationship_pipeline.schemas import PAIR_STRENGTH, PAIR_TOUCHES, conform, empty_frame
 from relationship_pipeline.scoring.decay import days_before, decay_factor, end_of_day
 
@@ -79,7 +80,7 @@ def pair_touches(
     if pairs.empty:
         return empty_frame(PAIR_TOUCHES)
 
-    day = inter["as_of"] if "as_of" in inter.columns else inter["occurred_at"].dt.strftime("%Y-%m-%d")
+    day = inter["as_of"] if "as_of" in inter.columns else utc_day_text(inter["occurred_at"])
     inter = inter.assign(as_of=day)
     pairs = pairs.join(
         inter[["as_of", "channel", "category", "occurred_at", "status", "weight"]], on="interaction_id", how="inner"

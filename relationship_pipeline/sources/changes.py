@@ -47,6 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from relationship_pipeline.day_text import utc_day_text
 from relationship_pipeline.sources.batch import ParsedBatch
 from relationship_pipeline.sources.daily import broken_dates, quarantine_days
 from relationship_pipeline.sources.email_walk import is_maildir
@@ -181,4 +182,4 @@ def _batch_days(batch: ParsedBatch, change_day: date, first: date | None, last: 
 
 
 def _utc_days(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, utc=True, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
+    return utc_day_text(pd.to_datetime(values, utc=True, errors="coerce"))

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from relationship_pipeline.day_text import utc_day_text
 from relationship_pipeline.schemas import TABLES, conform
 from relationship_pipeline.sources.batch import ParsedBatch
 
@@ -45,7 +46,7 @@ def select_days(
     alone, never on how runs are cut, so re-running any partition reproduces the same rows.
     """
     keys = {d.isoformat() for d in days}
-    inter = batch.interactions.assign(as_of=batch.interactions["occurred_at"].dt.strftime("%Y-%m-%d"))
+    inter = batch.interactions.assign(as_of=utc_day_text(batch.interactions["occurred_at"]))
     in_run = inter["as_of"].isin(keys)
     too_early, too_late = broken_dates(inter["as_of"], first_partition, last_partition)
     outside_all = too_early | too_late
@@ -72,7 +73,7 @@ def select_days(
     )
     frames = [q for q in (batch.quarantine, stray_q, extra_quarantine) if q is not None and len(q)]
     quarantine = pd.concat(frames, ignore_index=True) if frames else batch.quarantine.copy()
-    q_day = pd.to_datetime(quarantine["occurred_at"], utc=True).dt.strftime("%Y-%m-%d").astype("string")
+    q_day = utc_day_text(quarantine["occurred_at"])
     quarantine = quarantine.assign(
         as_of=quarantine_days(q_day, quarantine["source"], first_partition, last_partition, source_day)
     )

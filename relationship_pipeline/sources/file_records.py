@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from relationship_pipeline.day_text import utc_day_text
 from relationship_pipeline.schemas import (
     QUARANTINE,
     STAGED_PARTICIPANTS,
@@ -131,7 +132,7 @@ def _staged(
     if records is not None and len(records):
         r = records.assign(file=file_of(records["source"]).to_numpy())
         r = r.assign(
-            day=pd.to_datetime(r["occurred_at"], utc=True).dt.strftime("%Y-%m-%d"),
+            day=utc_day_text(r["occurred_at"]),
             message_id=r["message_id"] if "message_id" in r else None,
             recurring=r["_recurring"].eq(True) if "_recurring" in r else False,
             invalid_addresses=r["invalid_addresses"] if "invalid_addresses" in r else 0,
@@ -148,7 +149,7 @@ def _staged(
     if quarantined:
         q = pd.DataFrame([{**row, "seq": seq} for seq, row in quarantined])
         q = q.assign(file=file_of(q["source"]).to_numpy())
-        q["day"] = pd.to_datetime(q["occurred_at"], utc=True).dt.strftime("%Y-%m-%d")
+        q["day"] = utc_day_text(q["occurred_at"])
         out.quarantine = conform(q, STAGED_QUARANTINE)
     return _from_zero(out)
 
