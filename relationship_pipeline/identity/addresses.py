@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from relationship_pipeline.distinct import on_distinct
+
 
 def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = None) -> pd.Series:
     """Lower-case, strip whitespace, ``mailto:``, display names and angle brackets, drop ``+tag``
@@ -17,15 +19,7 @@ def canonical_addresses(addresses: pd.Series, aliases: pd.DataFrame | None = Non
     Each distinct spelling is canonicalised once (a year's participants repeat a few hundred
     thousand addresses millions of times).
     """
-    codes, spellings = pd.factorize(addresses.astype("string"))
-    canonical = _canonical_spellings(pd.Series(spellings, dtype="string"), aliases).to_numpy()
-    out = (
-        pd.array(canonical.take(codes), dtype="string")
-        if len(spellings)
-        else pd.array([pd.NA] * len(codes), dtype="string")
-    )
-    out[codes < 0] = pd.NA
-    return pd.Series(out, index=addresses.index, name=addresses.name)
+    return on_distinct(addresses.astype("string"), lambda spellings: _canonical_spellings(spellings, aliases))
 
 
 def _canonical_spellings(spellings: pd.Series, aliases: pd.DataFrame | None) -> pd.Series:

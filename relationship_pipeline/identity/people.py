@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from relationship_pipeline.distinct import on_distinct, take_or_na
 from relationship_pipeline.identity.addresses import canonical_addresses, domain_of
 from relationship_pipeline.identity.titles import function_from_title, seniority_from_title
 from relationship_pipeline.schemas import PEOPLE, conform, empty_frame
@@ -103,10 +104,18 @@ def resolve_people(
 
     team_idx = _crm_index(team, aliases)
     contact_idx = _crm_index(contacts, aliases)
-    in_team = key.isin(team_idx.index)
+    at_team, at_contact = team_idx.index.get_indexer(key), contact_idx.index.get_indexer(key)
+
+    def from_team(col: str) -> pd.Series:
+        return take_or_na(team_idx[col], at_team, key.index)
+
+    def from_contacts(col: str) -> pd.Series:
+        return take_or_na(contact_idx[col], at_contact, key.index)
+
+    in_team = pd.Series(at_team >= 0, index=key.index)
     in_internal_domain = _in_domains(people["domain"], domains) & ~in_team
-    contact_account = key.map(contact_idx["account_id"]).astype("string")
-    in_contacts = key.isin(contact_idx.index) & contact_account.notna() & ~in_team & ~in_internal_domain
+    contact_account = from_contacts("account_id").astype("string")
+    in_contacts = (at_contact >= 0) & contact_account.notna() & ~in_team & ~in_internal_domain
 
     people["is_internal"] = in_team | in_internal_domain
     people["account_id"] = contact_account.where(in_contacts)
@@ -119,13 +128,13 @@ def resolve_people(
     people.loc[in_team, "resolved_by"] = "team"
     people["account_id"] = people["account_id"].fillna(UNASSIGNED).where(~people["is_internal"], INTERNAL)
 
-    crm_name = _blank_to_na(key.map(team_idx["name"])).fillna(_blank_to_na(key.map(contact_idx["name"])))
-    people["name"] = crm_name.fillna(people["address"].map(names_seen).astype("string"))
-    title = _blank_to_na(key.map(team_idx["title"])).fillna(_blank_to_na(key.map(contact_idx["title"])))
+    crm_name = _blank_to_na(from_team("name")).fillna(_blank_to_na(from_contacts("name")))
+    people["name"] = crm_name.fillna(take_or_na(names_seen, names_seen.index.get_indexer(people["address"]), key.index))
+    title = _blank_to_na(from_team("title")).fillna(_blank_to_na(from_contacts("title")))
     people["title"] = title
-    people["seniority"] = seniority_from_title(people["title"])
-    people["function"] = function_from_title(people["title"])
-    people["crm_role"] = _blank_to_na(key.map(contact_idx["crm_role"])).where(in_contacts)
+    people["seniority"] = on_distinct(people["title"].astype("string"), seniority_from_title)
+    people["function"] = on_distinct(people["title"].astype("string"), function_from_title)
+    people["crm_role"] = _blank_to_na(from_contacts("crm_role")).where(in_contacts)
     return conform(people, PEOPLE)
 
 
@@ -144,6 +153,10 @@ def _blank_to_na(values: pd.Series) -> pd.Series:
 
 def _in_domains(domains: pd.Series, wanted: set[str]) -> pd.Series:
     """True where the domain is one of ``wanted`` or a subdomain of one (mail.ourco.com)."""
+    return on_distinct(domains.astype("string"), lambda d: _in_domains_of(d, wanted)).astype(bool)
+
+
+def _in_domains_of(domains: pd.Series, wanted: set[str]) -> pd.Series:
     hit = domains.isin(wanted)
     candidate = domains.copy()
     for _ in range(4):  # up to 4 subdomain levels, as for account domains
@@ -154,6 +167,10 @@ def _in_domains(domains: pd.Series, wanted: set[str]) -> pd.Series:
 
 def _account_by_domain(domains: pd.Series, domain_map: pd.DataFrame) -> pd.Series:
     """Exact domain match first, then the longest parent domain (mail.acme.com -> acme.com)."""
+    return on_distinct(domains.astype("string"), lambda d: _account_by_domain_of(d, domain_map))
+
+
+def _account_by_domain_of(domains: pd.Series, domain_map: pd.DataFrame) -> pd.Series:
     lookup = domain_map.set_index("domain")["account_id"]
     result = domains.map(lookup)
     candidate = domains.copy()
