@@ -574,3 +574,12 @@ def test_many_failures_report_counts_examples_and_metadata(table):
     assert metadata["failed_expectations"].value == len(expected)
     for label, (count, examples, _) in expected.items():
         assert metadata[label].value == f"FAILED: {count} of {len(df)} rows unexpected, e.g. {examples}"
+
+
+def test_a_changed_expectation_list_gets_its_own_suite():
+    df = frame("crm_arr")
+    exps = expectations_for("crm_arr")
+    assert validate_frame(df, "crm_arr", exps).success
+    exps[-1].min_value = 1000  # arr >= 1000: both rows fail
+    assert failures(validate_frame(df, "crm_arr", exps)) == {"expect_column_values_to_be_between(arr)": 2}
+    assert validate_frame(df, "crm_arr", expectations_for("crm_arr")).success  # a fresh list: as before
