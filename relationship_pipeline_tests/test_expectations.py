@@ -458,3 +458,128 @@ def test_importing_the_modules_does_not_import_great_expectations():
         "assert 'great_expectations' not in sys.modules, 'great_expectations imported eagerly'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _many_failures(table: str) -> pd.DataFrame:
+    """Frames breaking several expectations at once, some with more offending rows than examples kept."""
+    raw = {
+        "participants": {
+            "as_of": ["2024-03-31"] * 6 + ["2024-3-31", None],
+            "interaction_id": ["i1", "i1", "i2", "i2", "i3", "i3", "i4", "i5"],
+            "address": ["a@x", "a@x", "b@x", "c@x", "d@x", "e@x", "f@x", None],
+            "name": [None] * 8,
+            "role": ["to", "to", "reader", "writer", "reader", "boss", "owner", "x"],
+            "response": [None, "maybe", None, "accepted", "no", "no", None, None],
+        },
+        "interactions": {
+            "as_of": ["2024-03-31"] * 7,
+            "interaction_id": ["i1", "i1", "i1", "i2", "i3", "i4", None],
+            "channel": ["email", "fax", "fax", "call", "pigeon", "meeting", "email"],
+            "occurred_at": [T0, T1, None, T2, T0, T1, T2],
+            "duration_s": [np.nan, -1.0, -2.5, 0.0, -3.0, 10.0, -4.0],
+            "source": ["s"] * 7,
+            "thread_id": [None] * 7,
+            "category": ["direct", "spam", "bulk", "bulk", "direct", "x", "direct"],
+            "status": ["sent"] * 7,
+            "duplicates": [0, 0, -1, 0, 0, -2, 0],
+        },
+        "pair_touches": {
+            "as_of": ["2024-03-31", "2024-03-31", "31/03/2024", "2024-03-31", "2024-03-31", "2024-03-31"],
+            "interaction_id": ["i1", "i1", "i2", "i3", "i4", "i5"],
+            "internal_address": ["ann@us.com"] * 6,
+            "external_address": ["bob@them.com"] * 6,
+            "account_id": ["acme"] * 6,
+            "channel": ["email", "email", "meeting", "call", "fax", "email"],
+            "category": ["direct"] * 6,
+            "occurred_at": [T0, T0, T1, T2, T0, None],
+            "weight": [0.15, 0.15, -0.5, -1.0, 0.2, 0.1],
+            "direction": ["outbound", "outbound", "mutual", "sideways", "up", "inbound"],
+            "meaningful": [False] * 6,
+        },
+    }
+    if table == "pair_strength":
+        return frame(
+            table, band=[7, 0], first_interaction_at=[T2, T0], last_meaningful_at=[T2, T2], score=[101.0, -1.0]
+        )
+    return schemas.conform(pd.DataFrame(raw[table]), schemas.TABLES[table])
+
+
+PAIR_KEY = {"as_of": "2024-03-31", "interaction_id": "i1", "internal_address": "ann@us.com"}
+MANY_FAILURES = {
+    # table -> {label: (unexpected_count, examples, missing_count or None)}
+    "participants": {
+        "expect_column_values_to_not_be_null(as_of)": (1, [None], None),
+        "expect_column_values_to_not_be_null(address)": (1, [None], None),
+        "expect_column_values_to_match_regex(as_of)": (1, ["2024-3-31"], 1),
+        "expect_column_values_to_be_in_set(role)": (6, ["reader", "writer", "reader", "boss", "owner"], 0),
+        "expect_column_values_to_be_in_set(response)": (3, ["maybe", "no", "no"], 4),
+        "expect_compound_columns_to_be_unique(as_of, interaction_id, address, role)": (
+            2,
+            [{"as_of": "2024-03-31", "interaction_id": "i1", "address": "a@x", "role": "to"}] * 2,
+            0,
+        ),
+    },
+    "interactions": {
+        "expect_column_values_to_not_be_null(interaction_id)": (1, [None], None),
+        "expect_column_values_to_not_be_null(occurred_at)": (1, [None], None),
+        "expect_column_values_to_be_unique(interaction_id)": (3, ["i1", "i1", "i1"], 1),
+        "expect_column_values_to_be_in_set(channel)": (3, ["fax", "fax", "pigeon"], 0),
+        "expect_column_values_to_be_in_set(category)": (2, ["spam", "x"], 0),
+        "expect_column_values_to_be_between(duration_s)": (4, [-1.0, -2.5, -3.0, -4.0], 1),
+        "expect_column_values_to_be_between(duplicates)": (2, [-1, -2], 0),
+    },
+    "pair_touches": {
+        "expect_column_values_to_not_be_null(occurred_at)": (1, [None], None),
+        "expect_column_values_to_match_regex(as_of)": (1, ["31/03/2024"], 0),
+        "expect_compound_columns_to_be_unique(as_of, interaction_id, internal_address, external_address)": (
+            2,
+            [{**PAIR_KEY, "external_address": "bob@them.com"}] * 2,
+            0,
+        ),
+        "expect_column_values_to_be_in_set(channel)": (1, ["fax"], 0),
+        "expect_column_values_to_be_in_set(direction)": (2, ["sideways", "up"], 0),
+        "expect_column_values_to_be_between(weight)": (2, [-0.5, -1.0], 0),
+    },
+    "pair_strength": {
+        "expect_column_values_to_be_between(score)": (2, [101.0, -1.0], 0),
+        "expect_column_values_to_be_between(band)": (2, [7, 0], 0),
+        "expect_column_pair_values_a_to_be_greater_than_b(last_interaction_at, first_interaction_at)": (
+            1,
+            [["2024-03-02T10:30:00", "2024-03-03T15:00:00"]],
+            0,
+        ),
+        "expect_column_pair_values_a_to_be_greater_than_b(last_interaction_at, last_meaningful_at)": (
+            1,
+            [["2024-03-02T10:30:00", "2024-03-03T15:00:00"]],
+            0,
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("table", list(MANY_FAILURES))
+def test_many_failures_report_counts_examples_and_metadata(table):
+    df = _many_failures(table)
+    outcome = validate(table, df)
+    expected = MANY_FAILURES[table]
+    got = {
+        o.label: (o.unexpected_count, o.unexpected_examples, o.details.get("missing_count"))
+        for o in outcome.outcomes
+        if not o.success
+    }
+    assert got == expected
+    assert all(o.details["element_count"] == len(df) for o in outcome.outcomes[1:])
+    assert all(o.unexpected_count == 0 and o.unexpected_examples == [] for o in outcome.outcomes[1:] if o.success)
+    metadata = to_check_result(outcome, check_name="c").metadata
+    assert metadata["failed_expectations"].value == len(expected)
+    for label, (count, examples, _) in expected.items():
+        assert metadata[label].value == f"FAILED: {count} of {len(df)} rows unexpected, e.g. {examples}"
+
+
+def test_a_changed_expectation_list_gets_its_own_suite():
+    df = frame("crm_arr")
+    exps = expectations_for("crm_arr")
+    assert validate_frame(df, "crm_arr", exps).success
+    exps[-1].min_value = 1000  # arr >= 1000: both rows fail
+    assert failures(validate_frame(df, "crm_arr", exps)) == {"expect_column_values_to_be_between(arr)": 2}
+    assert validate_frame(df, "crm_arr", expectations_for("crm_arr")).success  # a fresh list: as before
