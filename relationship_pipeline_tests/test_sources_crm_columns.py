@@ -32,7 +32,9 @@ from relationship_pipeline.sources.batch import quarantine_row
 from relationship_pipeline.sources.columns import WHITESPACE, normalise_addresses, stripped
 from relationship_pipeline.sources.crm import (
     _MONTH,
+    _PLAIN_DOMAIN,
     _PLAIN_NUMBER,
+    _PLAIN_ROLE,
     KEYS,
     TABLES,
     _CsvReader,
@@ -259,7 +261,7 @@ def write_folder(seed: int, root: Path, *, clean: bool = False) -> Path:
     return root
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32), clean=st.booleans())
 def test_csv_folders_load_as_by_the_reference(seed, clean):
     with tempfile.TemporaryDirectory() as tmp:
@@ -267,7 +269,7 @@ def test_csv_folders_load_as_by_the_reference(seed, clean):
         assert_same(load_crm(folder), reference_load(folder))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_sql_tables_load_as_by_the_reference(seed):
     rng = random.Random(seed)
@@ -342,3 +344,9 @@ def test_plain_numbers_cast_as_float_reads_them(digits):
     import pyarrow.compute as pc
 
     assert pc.cast(pa.array(load, type=pa.large_string()), pa.float64())[0].as_py() == float(digits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(domain=st.from_regex(_PLAIN_DOMAIN, fullmatch=True), role=st.from_regex(_PLAIN_ROLE, fullmatch=True))
+def test_plain_domains_and_roles_are_their_own_normal_form(domain, role):
+    assert normalise_domains(domain) == domain and normalise_role(role) == role

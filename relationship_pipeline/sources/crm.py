@@ -201,11 +201,11 @@ class _Rows:
 
     def __init__(self, table: Table, known_accounts: pd.Series):
         self.table, self.known_accounts = table, known_accounts
-        errors = np.array(table.errors, dtype=object)
-        self.ok = pd.isna(errors)
-        self.reasons = np.full(len(errors), None, dtype=object)
-        for i in np.flatnonzero(~self.ok).tolist():
-            self.reasons[i] = f"bad_row: {errors[i]}"
+        self.ok = np.ones(len(table), dtype=bool)
+        self.reasons = np.full(len(table), None, dtype=object)
+        bad = [] if table.errors.count(None) == len(table) else [i for i, e in enumerate(table.errors) if e is not None]
+        for i in bad:
+            self.ok[i], self.reasons[i] = False, f"bad_row: {table.errors[i]}"
         self._blank = pd.Series([""] * len(table), dtype="str")
 
     def fail(self, bad: np.ndarray, reason: Callable[[int], str]) -> None:
@@ -289,7 +289,7 @@ def _contacts(rows: _Rows) -> dict[str, pd.Series]:
         "name": rows.optional("name"),
         "title": rows.optional("title"),
         "account_id": rows.account_ref(),
-        "crm_role": rows.each("crm_role", normalise_role),
+        "crm_role": rows.each("crm_role", normalise_role, _PLAIN_ROLE),
         "phone": rows.optional("phone"),
     }
 
@@ -353,6 +353,8 @@ _CHECKS: dict[str, Callable[[_Rows], dict[str, pd.Series]]] = {
 _PLAIN_NUMBER = r"^[0-9]{1,20}(?:\.[0-9]{1,20})?$"
 # A domains cell normalise_domains gives back as it is: one lower-case domain, no stray dots.
 _PLAIN_DOMAIN = r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*$"
+# A role normalise_role gives back as it is: lower snake_case.
+_PLAIN_ROLE = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
 
 
 def normalise_domains(text: str) -> str | None:

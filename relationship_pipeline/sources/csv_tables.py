@@ -165,7 +165,11 @@ class _ArrowRows:
             return None
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        lines = pc.split_pattern(pa.array([text], type=pa.large_string()), "\n").flatten()
+        data = text.encode("utf-8")
+        whole = pa.LargeStringArray.from_buffers(
+            1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)
+        )
+        lines = pc.split_pattern(whole, "\n").flatten()
         if text.endswith("\n") or not text:
             lines = lines.slice(0, len(lines) - 1)
         lists = pc.split_pattern(lines, ",")
@@ -221,11 +225,15 @@ class _QuotedRows:
             return None
         if "\r" in text:  # a break inside a quoted cell leaves a quote open on both lines
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        first = text.split("\n", 1)[0]
-        header = next(csv.reader([first]), [])
+        end = text.find("\n")
+        header = next(csv.reader([text if end < 0 else text[:end]]), [])
         if not header:
             return None
-        lines = pc.split_pattern(pa.array([text], type=pa.large_string()), "\n").flatten()
+        data = text.encode("utf-8")
+        whole = pa.LargeStringArray.from_buffers(
+            1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)
+        )
+        lines = pc.split_pattern(whole, "\n").flatten()
         if text.endswith("\n"):
             lines = lines.slice(0, len(lines) - 1)
         record = rf"^{_CELL}(?:,{_CELL}){{{len(header) - 1}}}$"
@@ -241,8 +249,8 @@ class _QuotedRows:
         names = [f"c{j}" for j in range(len(header))]
         try:
             read = pa_csv.read_csv(
-                pa.py_buffer(text.encode("utf-8")),
-                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                pa.py_buffer(data),
+                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24, use_threads=False),
                 parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
                 convert_options=pa_csv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.large_string()),
@@ -251,7 +259,7 @@ class _QuotedRows:
                     quoted_strings_can_be_null=False,
                 ),
             )
-        except (pa.ArrowException, UnicodeEncodeError):
+        except pa.ArrowException:
             return None
         if read.num_rows != len(lines) - 1:
             return None
@@ -265,6 +273,8 @@ class _QuotedRows:
 
     def columns(self, candidates: np.ndarray, width: int) -> list[pd.Series]:
         """The candidates' cells by column (every record is ``width`` cells)."""
+        if len(candidates) == len(self.lengths):
+            return [pd.Series(c, dtype="str") for c in self.cells]
         take = pa.array(candidates, type=pa.int64())
         return [pd.Series(c.take(take), dtype="str") for c in self.cells]
 
@@ -293,7 +303,7 @@ def _table(header, rows, starts, has_nul, lines: _Lines, head: str, rest) -> Tab
     if has_nul:
         errors = [e if "\x00" not in raw(k) else "NUL bytes in the row (not text)" for k, e in enumerate(errors)]
     index = np.flatnonzero(~blank)
-    cells = texts_frame(header, [c.iloc[index].reset_index(drop=True) for c in columns])
+    cells = texts_frame(header, [c if len(c) == len(index) else c.iloc[index].reset_index(drop=True) for c in columns])
     if not width:
         cells = pd.DataFrame(index=range(len(kept)))
     return Table(header, cells, starts[kept], "line", errors, raw, head, rest)
