@@ -47,17 +47,8 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, list]:
     return codes, list(uniques)
 
 
-def per_distinct(values: pd.Series, fn: Callable[[str], object], *, unchanged: str | None = None) -> np.ndarray:
-    """``fn`` of every cell, computed once per distinct value (an object array aligned with ``values``).
-
-    Cells matching the RE2 pattern ``unchanged`` (one ``fn`` is known to give back as they are)
-    are their own result, without a call.
-    """
-    if unchanged is not None:
-        out = values.to_numpy(dtype=object, copy=True)
-        rest = np.flatnonzero(~matches(values, unchanged))
-        out[rest] = per_distinct(values.iloc[rest], fn)
-        return out
+def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
+    """``fn`` of every cell, computed once per distinct value (an object array aligned with ``values``)."""
     codes, uniques = distinct(values)
     results = np.empty(len(uniques), dtype=object)
     results[:] = [fn(u) for u in uniques]
@@ -68,7 +59,7 @@ def per_distinct(values: pd.Series, fn: Callable[[str], object], *, unchanged: s
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
     + "".join(map(chr, range(0x2000, 0x200B)))
-    + ("\u2028\u2029\u202f\u205f\u3000")
+    + "\u2028\u2029\u202f\u205f\u3000"
 )
 # Addresses ``normalise_address`` only lower-cases: ASCII local@domain, no list punctuation,
 # whitespace, brackets, ``mailto:`` or empty domain labels.
