@@ -293,11 +293,15 @@ def test_sql_tables_load_as_by_the_reference(seed):
         assert_same(load_crm(sql_url=url), reference_load(sql_url=url))
 
 
+def write_crm(root: Path, **tables: str) -> None:
+    (root / "crm").mkdir()
+    for name, text in tables.items():
+        (root / "crm" / f"{name}.csv").write_text(text, encoding="utf-8")
+
+
 def test_the_gen1m_shape_of_folder_loads_as_by_the_reference(tmp_path):
     """Clean quoted files (Arrow's CSV path) with a few bad rows among many good ones."""
     rng = random.Random(7)
-    crm = tmp_path / "crm"
-    crm.mkdir()
     accounts = [[f"A{i:04d}", f"Name {i}", f"d{i}.example", "smb", f"owner{i % 7}@ourco.example"] for i in range(300)]
     accounts[5][0] = ""
     accounts[9][0] = accounts[8][0]
@@ -306,13 +310,16 @@ def test_the_gen1m_shape_of_folder_loads_as_by_the_reference(tmp_path):
     contacts[4][0] = "mailto:p4@d4.example"
     arr = [[f"A{i % 300:04d}", f"2024-{1 + i // 300 % 12:02d}", str(rng.randint(0, 99999))] for i in range(3000)]
     arr[10][2], arr[11][1], arr[12][2] = "$1,000", "2024-13", "-1"
-    for name, header, rows in [
-        ("accounts", ["account_id", "name", "domains", "segment", "owner"], accounts),
-        ("contacts", ["address", "name", "title", "account_id", "crm_role"], contacts),
-        ("arr", ["account_id", "month", "arr"], arr),
-    ]:
-        lines = [",".join(f'"{c}"' for c in r) for r in [header, *rows]]
-        (crm / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def quoted(header: list[str], rows: list[list[str]]) -> str:
+        return "".join(",".join(f'"{c}"' for c in r) + "\n" for r in [header, *rows])
+
+    write_crm(
+        tmp_path,
+        accounts=quoted(["account_id", "name", "domains", "segment", "owner"], accounts),
+        contacts=quoted(["address", "name", "title", "account_id", "crm_role"], contacts),
+        arr=quoted(["account_id", "month", "arr"], arr),
+    )
     loaded = load_crm(tmp_path)
     assert_same(loaded, reference_load(tmp_path))
     assert loaded.counts["crm.arr.quarantined"] >= 2 and loaded.counts["crm.contacts.quarantined"] > 0
@@ -320,23 +327,18 @@ def test_the_gen1m_shape_of_folder_loads_as_by_the_reference(tmp_path):
 
 def test_a_quoted_folder_worked_out(tmp_path):
     """Outcomes by hand on quoted files (Arrow's path) and one with a long row (the csv path)."""
-    crm = tmp_path / "crm"
-    crm.mkdir()
-    (crm / "accounts.csv").write_text(
-        '"account_id","name","domains","owner"\n'
+    write_crm(
+        tmp_path,
+        accounts='"account_id","name","domains","owner"\n'
         '"A1","Acme"," @Acme.com; acme.co.uk ;","MAILTO:Al@Ours.com"\n'
         '"A2","Globex","globex.com","not an address"\n'
-        '"A1","Again","x.com",""\n'
-    )
-    (crm / "contacts.csv").write_text(
-        "address,account_id,crm_role\n"
+        '"A1","Again","x.com",""\n',
+        contacts="address,account_id,crm_role\n"
         '" Bob@Acme.COM ","A1","Decision Maker"\n'
         '"mailto:carol@acme.com","A2",""\n'
         '"bob@acme.com","A2","x","extra"\n'
-        '"dan@@acme.com","A1",""\n'
-    )
-    (crm / "arr.csv").write_text(
-        '"account_id","month","arr"\n"A1","2024-01","$1,200.50"\n"A2","2024-01","-3"\n"A3","2024-01","1"\n'
+        '"dan@@acme.com","A1",""\n',
+        arr='"account_id","month","arr"\n"A1","2024-01","$1,200.50"\n"A2","2024-01","-3"\n"A3","2024-01","1"\n',
     )
     loaded = load_crm(tmp_path)
     assert loaded.accounts[["account_id", "domains", "owner"]].to_dict("list") == {
