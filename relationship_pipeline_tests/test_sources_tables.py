@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from relationship_pipeline.sources import csv_tables
 from relationship_pipeline.sources.csv_tables import read_csv_table
 from relationship_pipeline.sources.tables import TableFileError, cell_text, frame_table
 
@@ -81,3 +87,48 @@ def test_frames_and_cells():
         ("row 3", {"id": "3.5", "when": "", "to": ""}),
     ]
     assert cell_text(float("nan")) == "" and cell_text(pd.NA) == "" and cell_text(True) == "True"
+
+
+def snapshot(table) -> tuple:
+    """Everything a caller can see of a table, the records' text included."""
+    return (
+        table.header,
+        table.cells.to_dict("list"),
+        list(table.numbers),
+        table.errors,
+        [table.raw(i) for i in range(len(table))],
+        table.head,
+        table.rest,
+    )
+
+
+# Cells that exercise the quoted path: quotes inside and at either end, commas, line breaks, blanks.
+_CELLS = st.sampled_from(["a", "", " ", "b c", 'say "hi"', '"', "x,y", "two\nlines", "cr\rhere", "caf\u00e9", ",,"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(_CELLS, min_size=1, max_size=4), max_size=12),
+    quoting=st.sampled_from([csv.QUOTE_ALL, csv.QUOTE_MINIMAL, csv.QUOTE_NONNUMERIC]),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    tail=st.sampled_from(["", '"open', 'x,"y"z\n', "\n\n", ' "a",b\n']),
+)
+def test_quoted_files_read_as_by_the_csv_module(tmp_path_factory, rows, quoting, line_end, tail):
+    """Arrow's path for quoted files gives the table the ``csv`` module's path gives."""
+    out = io.StringIO()
+    csv.writer(out, quoting=quoting, lineterminator=line_end).writerows([["id", "when", "who"], *rows])
+    path = tmp_path_factory.mktemp("quoted") / "t.csv"
+    path.write_text(out.getvalue() + tail, encoding="utf-8", newline="")
+    fast = snapshot(read_csv_table(path))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(csv_tables._QuotedRows, "of", classmethod(lambda cls, text: None))
+        assert fast == snapshot(read_csv_table(path))
+
+
+def test_a_quoted_file_of_well_formed_rows_takes_arrows_path(tmp_path, monkeypatch):
+    calls = []
+    real = csv_tables._QuotedRows.of.__func__
+    monkeypatch.setattr(csv_tables._QuotedRows, "of", classmethod(lambda cls, text: calls.append(real(cls, text))))
+    read(tmp_path, (HEADER + '"a","1","x, y"\n"b",2,"say ""hi"""\n').encode())
+    assert calls and calls[0] is not None
+    assert calls[0][1].cells_of(1) == ["b", "2", 'say "hi"']

@@ -1,4 +1,4 @@
-"""Vectorised building blocks of the columnar table paths (emails, meetings, calls).
+"""Vectorised building blocks of the columnar table paths (emails, meetings, calls, the CRM).
 
 The rule they keep: a column-wise result is the per-row result, exactly. So text is interpreted
 by the per-row functions themselves, once per distinct value (:func:`distinct`, :func:`explode`,
@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from relationship_pipeline.sources.addresses import normalise_address
 from relationship_pipeline.sources.dates import MAX_YEAR, MIN_YEAR
 
 # Date, or date and time to the minute, second or microsecond; Z or an offset of at most 14 h
@@ -52,6 +53,58 @@ def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
     results = np.empty(len(uniques), dtype=object)
     results[:] = [fn(u) for u in uniques]
     return results[codes]
+
+
+# What ``str.strip()`` strips: the characters ``str.isspace`` holds (a test enumerates them).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+# Addresses ``normalise_address`` only lower-cases: ASCII local@domain, no list punctuation,
+# whitespace, brackets, ``mailto:`` or empty domain labels.
+_PLAIN_ADDRESS = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$"
+
+
+def stripped(values: pd.Series) -> pd.Series:
+    """``str.strip()`` of every cell, as a ``str`` series (index 0..n-1)."""
+    return pd.Series(pc.utf8_trim(_arrow(values), characters=WHITESPACE), dtype="str")
+
+
+def is_in(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """Whether each cell is one of ``known``, as a bool array."""
+    hit = pc.is_in(_arrow(values), value_set=_arrow(known))
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+
+def normalise_addresses(values: pd.Series) -> pd.Series:
+    """:func:`~relationship_pipeline.sources.addresses.normalise_address` of every cell, as a
+    ``str`` series (NaN for None): plain addresses lower-cased column-wise, the others by the
+    rule itself."""
+    return text_per_distinct(values, normalise_address, unchanged=_PLAIN_ADDRESS, plain=pc.utf8_lower)
+
+
+def text_per_distinct(
+    values: pd.Series,
+    fn: Callable[[str], str | None],
+    *,
+    unchanged: str | None = None,
+    plain: Callable[[pa.Array], pa.Array] | None = None,
+) -> pd.Series:
+    """:func:`per_distinct` of a ``fn`` giving text or None, as a ``str`` series (NaN for None,
+    index 0..n-1). Cells matching ``unchanged`` are their own result, or ``plain`` of them."""
+    values = values.reset_index(drop=True)
+    cells = _arrow(values)
+    if unchanged is None:
+        rest = np.ones(len(values), dtype=bool)
+    else:
+        rest = ~matches(values, unchanged)
+    codes, uniques = distinct(values[rest])
+    results = text_array([fn(u) for u in uniques]).take(pa.array(codes, type=pa.int64()))
+    if rest.all():
+        return pd.Series(results, dtype="str")
+    base = cells if plain is None else plain(cells)
+    return pd.Series(pc.replace_with_mask(base, pa.array(rest), results), dtype="str")
 
 
 def explode(codes: np.ndarray, lists: Sequence[Sequence[tuple]], width: int) -> tuple[np.ndarray, np.ndarray, list]:

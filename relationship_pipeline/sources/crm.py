@@ -16,19 +16,25 @@ than the header).
 Normalisation: addresses stripped and lower-cased (``mailto:`` dropped), domains lower-cased
 with ``@`` and whitespace stripped (``;``-separated), ``crm_role`` in lower snake_case, ARR
 with ``$``, ``,`` and spaces removed; empty optional cells are NA.
+
+The checks run column by column (``_Rows``): a record's reason is the first check it fails in
+the order its cells are read, and text is normalised by the per-cell rules themselves, once per
+distinct value, except where a column-wise form is proven equal (``sources.columns``).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from relationship_pipeline.schemas import (
     CRM_ACCOUNTS,
@@ -38,13 +44,23 @@ from relationship_pipeline.schemas import (
     CRM_SERVICES,
     CRM_TEAM,
     QUARANTINE,
+    conform,
     empty_frame,
     frame_from_records,
 )
-from relationship_pipeline.sources.addresses import normalise_address, normalise_phone
+from relationship_pipeline.sources.addresses import normalise_phone
 from relationship_pipeline.sources.batch import quarantine_row
+from relationship_pipeline.sources.columns import (
+    first_in_groups,
+    is_in,
+    matches,
+    normalise_addresses,
+    per_distinct,
+    stripped,
+    text_per_distinct,
+)
 from relationship_pipeline.sources.csv_tables import read_csv_table
-from relationship_pipeline.sources.tables import TableFileError, TableRecord, frame_table
+from relationship_pipeline.sources.tables import Table, TableFileError, frame_table
 
 CHANNEL = "crm"
 
@@ -124,45 +140,30 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
     quarantined: list[dict] = []
     for name, table in raw.items():
         crm.counts[f"crm.{name}.present"] = int(table is not None)
-    checks: dict[str, Callable] = {
-        "accounts": _account,
-        "contacts": _contact,
-        "team": _team_member,
-        "arr": _arr,
-        "aliases": _alias,
-        "services": _service,
-    }
-    known_accounts: set[str] = set()
+    known_accounts = pd.Series([], dtype="str")
     for name in TABLES:  # accounts first: the others refer to it
         schema = TABLES[name][0]
         table = raw[name]
         if table is None:
             continue
-        for what in ("read", "kept", "quarantined"):
-            crm.counts[f"crm.{name}.{what}"] += 0
-        kept: list[dict] = []
-        first_seen: dict[tuple, str] = {}
-        for rec in table.records:
-            crm.counts[f"crm.{name}.read"] += 1
-            try:
-                if rec.error:
-                    raise _BadRow(f"bad_row: {rec.error}")
-                row = checks[name](rec.values, known_accounts)
-                key = _key(name, row)
-                if key in first_seen:
-                    shown = "/".join(key)
-                    raise _BadRow(f"duplicate_key: {shown!r} already on {first_seen[key]}")
-            except _BadRow as exc:
-                crm.counts[f"crm.{name}.quarantined"] += 1
-                quarantined.append(quarantine_row(table.source, rec.location, CHANNEL, str(exc), rec.raw))
-                continue
-            first_seen[key] = rec.location
-            kept.append(row)
-            crm.counts[f"crm.{name}.kept"] += 1
-        frame = frame_from_records(kept, schema)
+        rows = _Rows(table.table, known_accounts)
+        columns = _CHECKS[name](rows)
+        rows.deduplicate([columns[c] for c in KEYS[name]])
+        kept = np.flatnonzero(rows.ok)
+        bad = np.flatnonzero(~rows.ok)
+        crm.counts[f"crm.{name}.read"] += len(rows.ok)
+        crm.counts[f"crm.{name}.kept"] += len(kept)
+        crm.counts[f"crm.{name}.quarantined"] += len(bad)
+        for i in bad.tolist():
+            where, excerpt = table.table.location(i), table.table.raw(i)
+            quarantined.append(quarantine_row(table.source, where, CHANNEL, rows.reasons[i], excerpt))
+        if len(kept):
+            frame = conform(pd.DataFrame({c: v.iloc[kept].reset_index(drop=True) for c, v in columns.items()}), schema)
+        else:
+            frame = empty_frame(schema)
         setattr(crm, name, frame)
         if name == "accounts":
-            known_accounts = set(frame["account_id"].dropna())
+            known_accounts = frame["account_id"].dropna().astype("str")
     crm.quarantine = frame_from_records(quarantined, QUARANTINE)
     return crm
 
@@ -191,100 +192,169 @@ def _stat(path: Path) -> tuple[str, int, int]:
 
 
 # --------------------------------------------------------------------------------------------
-# Row checks: each returns the normalised row or raises _BadRow with the reason
+# Checks, column by column: each gives the normalised columns and marks the records that fail
+# with their first reason, in the order a record's cells are read (as row by row).
 
 
-class _BadRow(ValueError):
-    pass
+class _Rows:
+    """A table's records by column, whether each still passes (``ok``) and why not (``reasons``)."""
+
+    def __init__(self, table: Table, known_accounts: pd.Series):
+        self.table, self.known_accounts = table, known_accounts
+        self.ok = np.ones(len(table), dtype=bool)
+        self.reasons = np.full(len(table), None, dtype=object)
+        bad = [] if table.errors.count(None) == len(table) else [i for i, e in enumerate(table.errors) if e is not None]
+        for i in bad:
+            self.ok[i], self.reasons[i] = False, f"bad_row: {table.errors[i]}"
+        self._blank = pd.Series([""] * len(table), dtype="str")
+
+    def fail(self, bad: np.ndarray, reason: Callable[[int], str]) -> None:
+        """Records in ``bad`` that still pass fail with ``reason(i)``."""
+        rows = np.flatnonzero(bad & self.ok)
+        self.ok[rows] = False
+        for i in rows.tolist():
+            self.reasons[i] = reason(i)
+
+    def cells(self, col: str) -> pd.Series:
+        """The raw cells of ``col`` ("" when the table lacks it)."""
+        cells = self.table.cells
+        return cells[col] if col in cells else self._blank
+
+    def stripped(self, col: str) -> pd.Series:
+        return stripped(self.cells(col))
+
+    def required(self, col: str) -> pd.Series:
+        value = self.stripped(col)
+        self.fail((value == "").to_numpy(), lambda i: f"missing_key: {col} is empty")
+        return value
+
+    def optional(self, col: str) -> pd.Series:
+        value = self.stripped(col)
+        return value.where(value != "")
+
+    def address(self, col: str) -> pd.Series:
+        raw = self.required(col)
+        address = normalise_addresses(raw)
+        self.fail(address.isna().to_numpy(), lambda i: f"bad_address: {col} {raw.iat[i]!r} is not an email address")
+        return address
+
+    def optional_address(self, col: str) -> pd.Series:
+        raw = self.stripped(col)
+        return normalise_addresses(raw).fillna(raw).where(raw != "")
+
+    def account_ref(self) -> pd.Series:
+        account_id = self.required("account_id")
+        unknown = ~is_in(account_id, self.known_accounts)
+        self.fail(unknown, lambda i: f"unknown_account: account_id {account_id.iat[i]!r} is not in accounts")
+        return account_id
+
+    def each(self, col: str, fn: Callable[[str], str | None], plain: str | None = None) -> pd.Series:
+        """``fn`` of each raw cell of ``col``; cells matching ``plain`` are known to be their own result."""
+        return text_per_distinct(self.cells(col), fn, unchanged=plain)
+
+    def deduplicate(self, key: list[pd.Series]) -> None:
+        """Passing records whose key an earlier passing record has fail as ``duplicate_key``."""
+        rows = np.flatnonzero(self.ok)
+        group = np.zeros(len(rows), dtype=np.int64)
+        for part in key:
+            codes, uniques = pd.factorize(part if len(rows) == len(part) else part.iloc[rows])
+            group = group * max(len(uniques), 1) + codes
+        first, group = first_in_groups(group)
+        first_row = rows[first[group]]
+        later = first_row != rows
+        duplicate = np.zeros(len(self.ok), dtype=bool)
+        duplicate[rows[later]] = True
+        firsts = dict(zip(rows[later].tolist(), first_row[later].tolist()))
+
+        def reason(i: int) -> str:
+            shown = "/".join(part.iat[i] for part in key)
+            return f"duplicate_key: {shown!r} already on {self.table.location(firsts[i])}"
+
+        self.fail(duplicate, reason)
 
 
-def _account(v: dict[str, str], _known: set[str]) -> dict:
+def _accounts(rows: _Rows) -> dict[str, pd.Series]:
     return {
-        "account_id": _required(v, "account_id"),
-        "name": _opt(v, "name"),
-        "domains": normalise_domains(v.get("domains", "")),
-        "segment": _opt(v, "segment"),
-        "owner": _opt_address(v, "owner"),
+        "account_id": rows.required("account_id"),
+        "name": rows.optional("name"),
+        "domains": rows.each("domains", normalise_domains, _PLAIN_DOMAIN),
+        "segment": rows.optional("segment"),
+        "owner": rows.optional_address("owner"),
     }
 
 
-def _contact(v: dict[str, str], known: set[str]) -> dict:
+def _contacts(rows: _Rows) -> dict[str, pd.Series]:
     return {
-        "address": _address(v, "address"),
-        "name": _opt(v, "name"),
-        "title": _opt(v, "title"),
-        "account_id": _account_ref(v, known),
-        "crm_role": normalise_role(v.get("crm_role", "")),
-        "phone": _opt(v, "phone"),
+        "address": rows.address("address"),
+        "name": rows.optional("name"),
+        "title": rows.optional("title"),
+        "account_id": rows.account_ref(),
+        "crm_role": rows.each("crm_role", normalise_role, _PLAIN_ROLE),
+        "phone": rows.optional("phone"),
     }
 
 
-def _team_member(v: dict[str, str], _known: set[str]) -> dict:
+def _team(rows: _Rows) -> dict[str, pd.Series]:
     return {
-        "address": _address(v, "address"),
-        "name": _opt(v, "name"),
-        "title": _opt(v, "title"),
-        "team": _opt(v, "team"),
-        "phone": _opt(v, "phone"),
+        "address": rows.address("address"),
+        "name": rows.optional("name"),
+        "title": rows.optional("title"),
+        "team": rows.optional("team"),
+        "phone": rows.optional("phone"),
     }
 
 
-def _arr(v: dict[str, str], known: set[str]) -> dict:
-    account_id = _account_ref(v, known)
-    month = _required(v, "month")
-    if not _MONTH.match(month):
-        raise _BadRow(f"bad_month: month {month!r} is not YYYY-MM")
-    raw = v.get("arr", "").strip()
+def _arr(rows: _Rows) -> dict[str, pd.Series]:
+    account_id = rows.account_ref()
+    month = rows.required("month")
+    good_month = per_distinct(month, lambda m: bool(_MONTH.match(m))).astype(bool)
+    rows.fail(~good_month, lambda i: f"bad_month: month {month.iat[i]!r} is not YYYY-MM")
+    raw = rows.stripped("arr")
+    plain = matches(raw, _PLAIN_NUMBER)
+    arr = np.full(len(raw), np.nan)
+    arr[plain] = pc.cast(pa.array(raw[plain], type=pa.large_string()), pa.float64()).to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~plain)
+    parsed = per_distinct(raw.iloc[rest], _number)
+    arr[rest] = [np.nan if v is None else v for v in parsed]
+    not_number = np.zeros(len(raw), dtype=bool)
+    not_number[rest] = [v is None for v in parsed]
+    rows.fail(not_number, lambda i: f"bad_arr: arr {raw.iat[i]!r} is not a number")
+    with np.errstate(invalid="ignore"):
+        negative = ~np.isfinite(arr) | (arr < 0)
+    rows.fail(negative, lambda i: f"bad_arr: arr {raw.iat[i]!r} is not a non-negative number")
+    return {"account_id": account_id, "month": month, "arr": pd.Series(arr, dtype="float64")}
+
+
+def _number(text: str) -> float | None:
+    """The ARR of a stripped cell (``$``, ``,``, ``_`` and whitespace dropped), None when not a number."""
     try:
-        arr = float(re.sub(r"[$,\s_]", "", raw))
+        return float(re.sub(r"[$,\s_]", "", text))
     except ValueError:
-        raise _BadRow(f"bad_arr: arr {raw!r} is not a number") from None
-    if not math.isfinite(arr) or arr < 0:
-        raise _BadRow(f"bad_arr: arr {raw!r} is not a non-negative number")
-    return {"account_id": account_id, "month": month, "arr": arr}
+        return None
 
 
-def _alias(v: dict[str, str], _known: set[str]) -> dict:
-    return {"alias": _address(v, "alias"), "canonical": _address(v, "canonical")}
+def _aliases(rows: _Rows) -> dict[str, pd.Series]:
+    return {"alias": rows.address("alias"), "canonical": rows.address("canonical")}
 
 
-def _service(v: dict[str, str], known: set[str]) -> dict:
-    return {"account_id": _account_ref(v, known), "service": _required(v, "service")}
+def _services(rows: _Rows) -> dict[str, pd.Series]:
+    return {"account_id": rows.account_ref(), "service": rows.required("service")}
 
 
-def _key(table: str, row: dict) -> tuple:
-    return tuple(row[c] for c in KEYS[table])
-
-
-def _required(v: dict[str, str], col: str) -> str:
-    value = v.get(col, "").strip()
-    if not value:
-        raise _BadRow(f"missing_key: {col} is empty")
-    return value
-
-
-def _opt(v: dict[str, str], col: str) -> str | None:
-    return v.get(col, "").strip() or None
-
-
-def _address(v: dict[str, str], col: str) -> str:
-    raw = _required(v, col)
-    address = normalise_address(raw)
-    if address is None:
-        raise _BadRow(f"bad_address: {col} {raw!r} is not an email address")
-    return address
-
-
-def _opt_address(v: dict[str, str], col: str) -> str | None:
-    raw = v.get(col, "").strip()
-    return (normalise_address(raw) or raw) if raw else None
-
-
-def _account_ref(v: dict[str, str], known: set[str]) -> str:
-    account_id = _required(v, "account_id")
-    if account_id not in known:
-        raise _BadRow(f"unknown_account: account_id {account_id!r} is not in accounts")
-    return account_id
+_CHECKS: dict[str, Callable[[_Rows], dict[str, pd.Series]]] = {
+    "accounts": _accounts,
+    "contacts": _contacts,
+    "team": _team,
+    "arr": _arr,
+    "aliases": _aliases,
+    "services": _services,
+}
+# Numbers Arrow's cast reads as float() does (both round correctly; a test compares them).
+_PLAIN_NUMBER = r"^[0-9]{1,20}(?:\.[0-9]{1,20})?$"
+# A domains cell normalise_domains gives back as it is: one lower-case domain, no stray dots.
+_PLAIN_DOMAIN = r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*$"
+# A role normalise_role gives back as it is: lower snake_case.
+_PLAIN_ROLE = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
 
 
 def normalise_domains(text: str) -> str | None:
@@ -310,7 +380,7 @@ def normalise_role(text: str) -> str | None:
 @dataclass
 class _Table:
     source: str
-    records: list[TableRecord]
+    table: Table
 
 
 def _check_columns(name: str, where: str, header: list[str]) -> None:
@@ -341,7 +411,7 @@ class _CsvReader:
         if table.rest is not None:
             raise CrmError(f"{path} is not readable CSV: {table.rest.location}: {table.rest.error}")
         _check_columns(name, str(path), table.header)
-        return _Table(source, table.records)
+        return _Table(source, table)
 
     def close(self) -> None:
         pass
@@ -373,7 +443,7 @@ class _SqlReader:
             raise CrmError(f"cannot read table {qualified}: {type(exc).__name__}: {exc}") from None
         table = frame_table(df)  # rows of blank cells are left out, as in a CSV file
         _check_columns(name, f"table {qualified}", table.header)
-        return _Table(source, table.records)
+        return _Table(source, table)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,7 +4,9 @@ The standard library's ``csv`` reader parses the whole file at once; records are
 physical line afterwards: a record spans one line plus the line breaks inside its quoted cells.
 A file where that count does not add up (a quote left open at the end) or with a syntax error
 is read again row by row, following the reader's line count, which keeps the rows before an
-error.
+error. Texts both readers provably read alike are split in Arrow instead: without quotes
+(``_ArrowRows``), or with every line a record of the header's width in plain quoted form
+(``_QuotedRows``, Arrow's CSV reader).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from relationship_pipeline.sources.batch import EXCERPT_CHARS
 from relationship_pipeline.sources.files import read_regular_bytes
@@ -35,9 +38,9 @@ def read_csv_table(path: Path) -> Table:
     data = read_regular_bytes(path)
     text = decode_text(data)
     lines = _Lines(text)
-    unquoted = _ArrowRows.of(text)
-    if unquoted is not None:
-        header_row, rows = unquoted
+    one_line = _ArrowRows.of(text) or _QuotedRows.of(text)
+    if one_line is not None:
+        header_row, rows = one_line
         header_lines = 1
     else:
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -52,7 +55,7 @@ def read_csv_table(path: Path) -> Table:
         raise TableFileError("binary_file", f"NUL bytes in a CSV file (not text){hint}", data)
     header = [h.strip().lower() for h in header_row]
     rest = None
-    if unquoted is not None:  # every record is one line
+    if one_line is not None:  # every record is one line
         starts = np.arange(2, 2 + len(rows.lengths), dtype=np.int64)
     else:
         try:
@@ -162,7 +165,11 @@ class _ArrowRows:
             return None
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        lines = pc.split_pattern(pa.array([text], type=pa.large_string()), "\n").flatten()
+        data = text.encode("utf-8")
+        whole = pa.LargeStringArray.from_buffers(
+            1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)
+        )
+        lines = pc.split_pattern(whole, "\n").flatten()
         if text.endswith("\n") or not text:
             lines = lines.slice(0, len(lines) - 1)
         lists = pc.split_pattern(lines, ",")
@@ -197,6 +204,81 @@ class _ArrowRows:
         return [pd.Series(c, dtype="str") for c in columns]
 
 
+# A cell as ``csv.reader`` and Arrow's CSV reader both read it: unquoted without quotes, or
+# quoted whole (doubled quotes inside), on one line.
+_CELL = r'(?:[^",\n]*|"(?:[^"]|"")*")'
+
+
+class _QuotedRows:
+    """Records of a text with quoted cells, parsed by Arrow's CSV reader where it reads them as
+    ``csv.reader`` does: every line a record of exactly the header's cells in the forms of ``_CELL``."""
+
+    def __init__(self, columns: list[pa.Array]):
+        self.cells = columns
+        self.lengths = np.full(len(columns[0]), len(columns), dtype=np.int64)
+
+    @classmethod
+    def of(cls, text: str) -> tuple[list[str], _QuotedRows] | None:
+        """Header and records, or None when ``csv`` must read the text (a line break inside a
+        cell, a blank line, a row of another width, a stray quote, NUL, a cell over the limit)."""
+        if "\x00" in text or any(ch in text for ch in _OTHER_BREAKS):
+            return None
+        if "\r" in text:  # a break inside a quoted cell leaves a quote open on both lines
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        end = text.find("\n")
+        header = next(csv.reader([text if end < 0 else text[:end]]), [])
+        if not header:
+            return None
+        data = text.encode("utf-8")
+        whole = pa.LargeStringArray.from_buffers(
+            1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)
+        )
+        lines = pc.split_pattern(whole, "\n").flatten()
+        if text.endswith("\n"):
+            lines = lines.slice(0, len(lines) - 1)
+        record = rf"^{_CELL}(?:,{_CELL}){{{len(header) - 1}}}$"
+        lengths = pc.utf8_length(lines)
+        if (
+            len(lines) < 2
+            or len(header) > 256
+            or pc.min(lengths).as_py() == 0
+            or pc.max(lengths).as_py() > csv.field_size_limit()
+            or not pc.all(pc.match_substring_regex(lines, record)).as_py()
+        ):
+            return None
+        names = [f"c{j}" for j in range(len(header))]
+        try:
+            read = pa_csv.read_csv(
+                pa.py_buffer(data),
+                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24, use_threads=False),
+                parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.large_string()),
+                    null_values=[],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowException:
+            return None
+        if read.num_rows != len(lines) - 1:
+            return None
+        return header, cls([read.column(j).combine_chunks() for j in range(len(header))])
+
+    def cells_of(self, i: int) -> list[str]:
+        return [c[i].as_py() for c in self.cells]
+
+    def breaks(self, i: int) -> int:
+        return 0
+
+    def columns(self, candidates: np.ndarray, width: int) -> list[pd.Series]:
+        """The candidates' cells by column (every record is ``width`` cells)."""
+        if len(candidates) == len(self.lengths):
+            return [pd.Series(c, dtype="str") for c in self.cells]
+        take = pa.array(candidates, type=pa.int64())
+        return [pd.Series(c.take(take), dtype="str") for c in self.cells]
+
+
 def _table(header, rows, starts, has_nul, lines: _Lines, head: str, rest) -> Table:
     """Blank records left out, records that do not fit the header flagged, cells by column."""
     width = len(header)
@@ -210,7 +292,9 @@ def _table(header, rows, starts, has_nul, lines: _Lines, head: str, rest) -> Tab
         columns = []
         blank = np.array([not any(c.strip() for c in rows.cells_of(int(i))) for i in candidates], dtype=bool)
     kept = candidates[~blank]
-    errors = [None if lengths[i] == width else f"{lengths[i]} fields, the header has {width}" for i in kept]
+    errors: list[str | None] = [None] * len(kept)
+    for k in np.flatnonzero(lengths[kept] != width).tolist():
+        errors[k] = f"{lengths[kept[k]]} fields, the header has {width}"
 
     def raw(k: int) -> str:
         start = int(starts[kept[k]])
@@ -219,7 +303,7 @@ def _table(header, rows, starts, has_nul, lines: _Lines, head: str, rest) -> Tab
     if has_nul:
         errors = [e if "\x00" not in raw(k) else "NUL bytes in the row (not text)" for k, e in enumerate(errors)]
     index = np.flatnonzero(~blank)
-    cells = texts_frame(header, [c.iloc[index].reset_index(drop=True) for c in columns])
+    cells = texts_frame(header, [c if len(c) == len(index) else c.iloc[index].reset_index(drop=True) for c in columns])
     if not width:
         cells = pd.DataFrame(index=range(len(kept)))
     return Table(header, cells, starts[kept], "line", errors, raw, head, rest)

@@ -109,6 +109,10 @@ class Table:
             values = {c: self.cells[c].array[i] for c in self.cells.columns}
         return TableRecord(self.location(i), values, self._raw(i), self.errors[i])
 
+    def raw(self, i: int) -> str:
+        """The ``i``-th record's text (as in the file, or its cells comma-joined)."""
+        return self._raw(i)
+
     @property
     def records(self) -> list[TableRecord]:
         """Every record, the cells made Python text once (not looked up cell by cell)."""
