@@ -5,10 +5,13 @@ Small hand-made frames; every expected value is written out.
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from relationship_pipeline.identity import addresses as address_rules
 from relationship_pipeline.identity.addresses import canonical_addresses, domain_of
 from relationship_pipeline.identity.people import (
     account_domains,
@@ -445,3 +448,16 @@ def test_alias_chains_are_followed_and_cycles_do_not_swap_identities():
     )
     got = canonical_addresses(pd.Series(["x@y.com", "me@oldco.com", "Bob@Beta.io", "robert@gmail.com"]), aliases)
     assert got.tolist() == ["me@ourco.com", "me@ourco.com", "bob@beta.io", "bob@beta.io"]
+
+
+def test_the_plain_address_shortcut_changes_nothing_the_rules_would_not():
+    """Already-canonical addresses skip the rules (identity.addresses._PLAIN); on random text
+    built from the characters the rules care about, both give the same result."""
+    rng = random.Random(5)
+    parts = ["bob", "Bob", "a.b", "x+tag", "mailto:", " ", "\t", "\n", "\u00a0", "<", ">", "@", "Acme.COM"]
+    parts += ["acme.com", "o'neil", "é", "=", "%", "-", "_", ":", "+", "1", "dom.example"]
+    values = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 6))) for _ in range(20000)]
+    values += [f"u{i}@d{i % 97}.example" for i in range(2000)] + [None, "", "   ", "dom.example@1\n"]
+    text = pd.Series(values, dtype="string")
+    assert text.str.fullmatch(address_rules._PLAIN, na=False).sum() > 2000  # the shortcut is taken
+    pd.testing.assert_series_equal(address_rules._canonical(text), address_rules._canonical_by_rules(text))

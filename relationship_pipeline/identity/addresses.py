@@ -59,7 +59,22 @@ def domain_of(addresses: pd.Series) -> pd.Series:
     return domain.str.lower().replace("", pd.NA).astype("string")
 
 
+# Already canonical: lower-case ASCII local@domain with no space, bracket, colon or +tag, so
+# every step of _canonical_by_rules leaves it as it is (a whole-value match, column-wise).
+_PLAIN = r"[a-z0-9._%=-]+@[a-z0-9.-]+"
+
+
 def _canonical(addresses: pd.Series) -> pd.Series:
+    text = addresses.astype("string")
+    plain = text.str.fullmatch(_PLAIN, na=False).to_numpy(dtype=bool)
+    if plain.all():
+        return text
+    out = text.copy()
+    out[~plain] = _canonical_by_rules(text[~plain])
+    return out
+
+
+def _canonical_by_rules(addresses: pd.Series) -> pd.Series:
     text = addresses.astype("string").str.strip()
     # 'Bob Smith <Bob@X.com>' -> 'Bob@X.com' (only when the brackets hold an address)
     text = text.str.replace(r"^.*<\s*([^<>\s]*@[^<>\s]*)\s*>$", r"\1", regex=True)
