@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -19,3 +21,17 @@ def on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.S
 def take_or_na(column: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
     """``column``'s values at ``positions`` (a get_indexer result), <NA> where it is -1."""
     return pd.Series(pd.array(column.array).take(positions, allow_fill=True), index=index)
+
+
+def is_in(values: pd.Series, wanted) -> pd.Series:
+    """``values.isin(wanted)``, for Arrow-backed text in one Arrow call: pandas converts every
+    wanted value to an Arrow scalar in Python (seconds for the CRM's 200 k contacts)."""
+    wanted_dtype = getattr(wanted, "dtype", None)
+    arrow_text = [isinstance(d, pd.StringDtype) and d.storage == "pyarrow" for d in (values.dtype, wanted_dtype)]
+    if not all(arrow_text):
+        return values.isin(wanted)
+    column, value_set = pa.array(values.array), pa.array(pd.array(wanted))
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    hit = pc.is_in(column, value_set=value_set.cast(column.type))
+    return pd.Series(np.asarray(hit, dtype=bool), index=values.index, name=values.name)

@@ -109,3 +109,20 @@ def test_names_known_by_a_day_fill_in_where_the_crm_has_none():
         ["tom@new.example", "Tom Kim", 1, 366],
     ]
     assert name_spans(resolved, seen.iloc[0:0], axis, ScoringConfig())["address"].tolist() == ["tom@old.example"]
+
+
+def test_a_name_seen_day_after_day_is_one_span():
+    resolved = pd.DataFrame({"address": ["amy@new.example"], "name": [pd.NA]})
+    seen = pd.DataFrame(
+        {
+            "as_of": ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04"],
+            "address": ["amy@new.example"] * 4,
+            "name": ["Amy B.", "Amy B.", "Amy B.", "A. Brown"],
+        }
+    )
+    spans = name_spans(resolved, seen, DayAxis(date(2025, 3, 1), 10), ScoringConfig())
+    # the days each name is known are those of the sightings, in two rows instead of four
+    assert spans[["address", "name", "start", "end"]].values.tolist() == [
+        ["amy@new.example", "Amy B.", 0, 3],
+        ["amy@new.example", "A. Brown", 3, 10],
+    ]

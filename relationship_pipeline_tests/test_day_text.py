@@ -8,7 +8,9 @@ from relationship_pipeline.day_text import utc_day_text
 
 def test_equals_strftime_on_random_timestamps_with_gaps_and_offsets():
     rng = np.random.default_rng(3)
-    stamps = pd.Series(pd.to_datetime(rng.integers(1.6e9, 1.9e9, 5000), unit="s", utc=True), index=rng.permutation(5000))
+    stamps = pd.Series(
+        pd.to_datetime(rng.integers(1.6e9, 1.9e9, 5000), unit="s", utc=True), index=rng.permutation(5000)
+    )
     stamps[stamps.index[::7]] = pd.NaT
     expected = stamps.dt.strftime("%Y-%m-%d").astype("string")
     got = utc_day_text(stamps)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.distinct import is_in
 from relationship_pipeline.scoring.account_scores import (
     UNASSIGNED,
     _channel_weight,
@@ -43,7 +44,7 @@ def engagement_points_over_days(
     grid = np.zeros((len(accounts), axis.n), dtype="float64")
     if activity is None or activity.empty or horizon <= 0:
         return grid
-    a = activity[activity["account_id"].isin(accounts)]
+    a = activity[is_in(activity["account_id"], accounts)]
     lag0 = axis.index(a["as_of"]) + horizon - 1  # padded column of the touch's day
     keep = (lag0 >= 0) & (lag0 < axis.n + horizon - 1)
     a, col = a[keep], lag0[keep]
@@ -85,7 +86,7 @@ def account_scores_over_days(
     n_acc, n_days = len(acc_ids), axis.n
     spans = PairSpans.build(pair_rows, axis, config, always)
     ps = spans.rows
-    ps = ps[ps["account_id"].isin(acc_ids)].reset_index(drop=True)
+    ps = ps[is_in(ps["account_id"], acc_ids)].reset_index(drop=True)
     acc = acc_ids.get_indexer(ps["account_id"])
     attrs = _people_attrs(people, contacts).set_index("address")
     ext = ps["external_address"]
@@ -119,7 +120,7 @@ def account_scores_over_days(
     grids["strength_total"] = np.where(live > 0, total * 2.0 ** (-np.arange(n_days) / config.half_life_days), 0.0)
 
     # Key roles among the account's CRM contacts, plus covered roles the contacts do not list.
-    c = contacts.loc[contacts["account_id"].isin(acc_ids)] if contacts is not None else contacts.iloc[0:0]
+    c = contacts.loc[is_in(contacts["account_id"], acc_ids)] if contacts is not None else contacts.iloc[0:0]
     c_roles = pd.DataFrame({"account_id": c["account_id"], "crm_role": _str(c["crm_role"]).str.strip().str.lower()})
     c_roles = c_roles[c_roles["crm_role"].isin(config.key_roles)].drop_duplicates()
     static_roles = c_roles.groupby("account_id")["crm_role"].nunique().reindex(acc_ids).fillna(0).to_numpy("int64")

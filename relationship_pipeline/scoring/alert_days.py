@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.distinct import is_in
 from relationship_pipeline.schemas import ALERTS, conform, empty_frame
 from relationship_pipeline.scoring.account_scores import UNASSIGNED
 from relationship_pipeline.scoring.alerts import (
@@ -49,7 +50,7 @@ def _key_contact_cold(spans: PairSpans, accounts: pd.Index, people, contacts, co
         return pd.DataFrame()
 
     ps = spans.rows
-    ps = ps[ps["external_address"].isin(who["address"]) & ps["last_interaction_at"].notna()]
+    ps = ps[is_in(ps["external_address"], who["address"]) & ps["last_interaction_at"].notna()]
     if ps.empty:
         return pd.DataFrame()
     contact = pd.Index(who["address"]).get_indexer(ps["external_address"])
@@ -92,7 +93,7 @@ def _single_threaded(spans: PairSpans, scores: pd.DataFrame, config: ScoringConf
         return pd.DataFrame()
     st = st.assign(day=axis.index(st["as_of"]))
     ps = spans.rows[["account_id", "internal_address", "external_address", "strength", "base", "start", "engaged_end"]]
-    ps = ps[ps["account_id"].isin(st["account_id"]) & (ps["start"] < ps["engaged_end"])]
+    ps = ps[is_in(ps["account_id"], st["account_id"]) & (ps["start"] < ps["engaged_end"])]
     # each engaged pair on each day it is engaged, on the accounts and days flagged
     m = _expand(ps.reset_index(drop=True), "start", "engaged_end").merge(st, on=["account_id", "day"])
     lag = (m["day"] - m["base"]).to_numpy(dtype="float64")
@@ -111,7 +112,7 @@ def _engagement_drop(axis: DayAxis, scores: pd.DataFrame, history: pd.DataFrame,
     if history is None or history.empty or window <= 0:
         return pd.DataFrame()
     accounts = pd.Index(scores["account_id"].astype("string").unique())
-    h = history[history["account_id"].isin(accounts)].drop_duplicates(["as_of", "account_id"])
+    h = history[is_in(history["account_id"], accounts)].drop_duplicates(["as_of", "account_id"])
     col = axis.index(h["as_of"]) + window  # padded: column 0 is `window` days before the axis
     keep = (col >= 0) & (col < axis.n + window)
     h, col = h[keep], col[keep]
@@ -153,7 +154,7 @@ def name_spans(people: pd.DataFrame, seen: pd.DataFrame, axis: DayAxis, config: 
     crm = people.loc[people["name"].notna(), ["address", "name"]].astype("string")
     fixed = crm.assign(start=0, end=axis.n)
     named = seen.dropna(subset=["name"])
-    named = named[~named["address"].isin(crm["address"])]
+    named = named[~is_in(named["address"], crm["address"])]
     named = named.sort_values(["address", "as_of"], kind="stable").drop_duplicates(["address", "as_of"], keep="last")
     day = axis.index(named["as_of"])
     following = pd.Series(day, index=named.index).groupby(named["address"].to_numpy()).shift(-1)
@@ -162,9 +163,25 @@ def name_spans(people: pd.DataFrame, seen: pd.DataFrame, axis: DayAxis, config: 
     dynamic = pd.DataFrame(
         {"address": named["address"].astype("string"), "name": named["name"].astype("string"), "start": day, "end": end}
     )
-    spans = pd.concat([fixed, dynamic], ignore_index=True)
-    spans["start"], spans["end"] = spans["start"].clip(0, axis.n), spans["end"].clip(0, axis.n)
+    dynamic["start"], dynamic["end"] = dynamic["start"].clip(0, axis.n), dynamic["end"].clip(0, axis.n)
+    spans = pd.concat([fixed, _coalesced(dynamic[dynamic["start"] < dynamic["end"]])], ignore_index=True)
     return spans[spans["start"] < spans["end"]].reset_index(drop=True)
+
+
+def _coalesced(spans: pd.DataFrame) -> pd.DataFrame:
+    """Back-to-back spans of one address under one name as one span: the same days, but one row
+    per name held instead of one per day the address was seen (a merge on names grows with the
+    square of that)."""
+    if spans.empty:
+        return spans
+    s = spans.sort_values(["address", "start"], kind="stable", ignore_index=True)
+    same = (
+        s["address"].eq(s["address"].shift()) & s["name"].eq(s["name"].shift()) & s["start"].eq(s["end"].shift())
+    ).fillna(False)
+    run = (~same.to_numpy(dtype=bool)).cumsum()
+    return s.groupby(run, sort=False).agg(
+        address=("address", "first"), name=("name", "first"), start=("start", "first"), end=("end", "last")
+    )
 
 
 def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, config) -> pd.DataFrame:
@@ -233,7 +250,7 @@ def alerts_over_days(
     accounts = accounts[accounts != UNASSIGNED]
     parts = [
         _key_contact_cold(spans, accounts, people, contacts, config),
-        _single_threaded(spans, scores[scores["account_id"].isin(accounts)], config),
+        _single_threaded(spans, scores[is_in(scores["account_id"], accounts)], config),
         _engagement_drop(axis, scores, score_history, config),
         _champion_moved(axis, accounts, people, seen, contacts, config),
     ]

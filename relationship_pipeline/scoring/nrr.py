@@ -19,6 +19,7 @@ from datetime import date
 
 import pandas as pd
 
+from relationship_pipeline.distinct import on_distinct
 from relationship_pipeline.schemas import ACCOUNT_NRR, conform, empty_frame
 
 HORIZON_MONTHS = 12  # NRR is defined over twelve months
@@ -30,13 +31,12 @@ def account_nrr(arr: pd.DataFrame) -> pd.DataFrame:
         return empty_frame(ACCOUNT_NRR)
     a = arr.loc[arr["account_id"].notna() & arr["month"].notna(), ["account_id", "month", "arr"]].copy()
     a["account_id"] = a["account_id"].astype("string")
-    per = pd.PeriodIndex(pd.to_datetime(a["month"].astype("string"), format="mixed"), freq="M")
-    a["month"] = per.strftime("%Y-%m")
+    a["month"] = on_distinct(a["month"].astype("string"), _month_text)  # a few dozen months, many rows
     a["arr"] = pd.to_numeric(a["arr"], errors="coerce").astype("float64")
     a = a.groupby(["account_id", "month"], as_index=False)["arr"].sum(min_count=1)
 
     later = a.rename(columns={"arr": "arr_12m_later"})
-    later["month"] = (pd.PeriodIndex(later["month"], freq="M") - HORIZON_MONTHS).strftime("%Y-%m")
+    later["month"] = on_distinct(later["month"], lambda m: _month_text(m, shift=-HORIZON_MONTHS))
     out = a.merge(later, on=["account_id", "month"], how="left")
 
     base, nxt = out["arr"], out["arr_12m_later"]
@@ -47,6 +47,12 @@ def account_nrr(arr: pd.DataFrame) -> pd.DataFrame:
     out["churned"] = (has & (base > 0) & (nxt == 0)).astype(bool)
     out = out.sort_values(["account_id", "month"])
     return conform(out, ACCOUNT_NRR)
+
+
+def _month_text(months: pd.Series, shift: int = 0) -> pd.Series:
+    """``YYYY-MM`` of each month (any form ``pd.to_datetime`` reads), ``shift`` months on."""
+    per = pd.PeriodIndex(pd.to_datetime(months, format="mixed"), freq="M") + shift
+    return pd.Series(per.strftime("%Y-%m"), index=months.index, dtype="string")
 
 
 def portfolio_nrr(account_nrr: pd.DataFrame, month: str | date) -> float:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.distinct import is_in
 from relationship_pipeline.scoring.day_spans import DayAxis, days_at_or_above
 from relationship_pipeline.scoring.pair_state import pair_codes
 
@@ -43,7 +44,7 @@ class PairSpans:
         strength = rows["strength"].to_numpy(dtype="float64")
         published = base + days_at_or_above(strength, config.min_published_score, config)
         if always is not None:
-            published = np.where(rows["external_address"].isin(always).to_numpy(), end, published)
+            published = np.where(is_in(rows["external_address"], always).to_numpy(), end, published)
         extra = pd.DataFrame(
             {
                 "code": code,

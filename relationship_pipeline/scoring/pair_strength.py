@@ -20,6 +20,7 @@ import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.day_text import utc_day_text
+from relationship_pipeline.distinct import is_in
 from relationship_pipeline.schemas import PAIR_STRENGTH, PAIR_TOUCHES, conform, empty_frame
 from relationship_pipeline.scoring.decay import days_before, decay_factor, end_of_day
 
@@ -173,7 +174,7 @@ def published_pairs(state: pd.DataFrame, config: ScoringConfig, always: pd.Serie
     contact's silence is what the cold-contact alert reports)."""
     keep = state["score"] >= config.min_published_score
     if always is not None:
-        keep |= state["external_address"].isin(always)
+        keep |= is_in(state["external_address"], always)
     return state[keep].reset_index(drop=True)
 
 
