@@ -32,7 +32,7 @@ from relationship_pipeline.sources.columns import (
 from relationship_pipeline.sources.dates import MAX_PLAUSIBLE_UTC, MIN_PLAUSIBLE_UTC
 from relationship_pipeline.sources.email_headers import first_message_id, is_auto_reply_subject, is_bounce_sender
 from relationship_pipeline.sources.email_message import RECIPIENT_ROLES
-from relationship_pipeline.sources.email_rows import address_cell, address_item
+from relationship_pipeline.sources.email_rows import address_item, address_items
 from relationship_pipeline.sources.tables import Table
 from relationship_pipeline.sources.text import clean_text, collapse_ws, decode_unstructured
 
@@ -49,7 +49,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     n = len(rows)
 
     from_codes, from_cells = distinct(column("from"))
-    senders = [_senders(c) for c in from_cells]  # per distinct From cell
+    senders = _senders(from_cells)  # per distinct From cell
     stamps, taken, _ = iso_timestamps(column("sent_at"))
     taken &= (stamps >= MIN_PLAUSIBLE_UTC).to_numpy(dtype=bool) & (stamps < MAX_PLAUSIBLE_UTC).to_numpy(dtype=bool)
     taken &= np.array([len(s[0]) > 0 for s in senders], dtype=bool)[from_codes]
@@ -94,16 +94,25 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     return interactions, participants, taken
 
 
-def _senders(cell: str) -> tuple[tuple[tuple[str, str | None], ...], str, bool]:
-    """A From cell's senders, each address once with its first name known (as ``build_record``),
+def _senders(cells: list[str]) -> list[tuple[tuple[tuple[str, str | None], ...], str, bool]]:
+    """Each From cell's senders, each address once with its first name known (as ``build_record``),
     their sorted key for the fingerprint, and whether one is a bounce sender."""
-    pairs, _ = address_cell(cell)
-    names: dict[str, str | None] = {}
-    for name, address in pairs:
-        if names.get(address) is None:
-            names[address] = name
-    addresses = list(names)
-    return tuple(names.items()), ",".join(sorted(addresses)), is_bounce_sender(addresses)
+    found, _ = expand(pd.Series(cells, dtype="str"), ";", address_item, 2, address_items)
+    bounds = np.searchsorted(found["row"], np.arange(len(cells) + 1))
+    names_of, addresses_of = found["fields"][0].tolist(), found["fields"][1].tolist()
+    out = []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if hi - lo == 1:
+            address = addresses_of[lo]
+            out.append((((address, names_of[lo]),), address, is_bounce_sender([address])))
+            continue
+        names: dict[str, str | None] = {}
+        for name, address in zip(names_of[lo:hi], addresses_of[lo:hi]):
+            if names.get(address) is None:
+                names[address] = name
+        addresses = list(names)
+        out.append((tuple(names.items()), ",".join(sorted(addresses)), is_bounce_sender(addresses)))
+    return out
 
 
 def _subject(cell: str) -> tuple[str, bool]:
@@ -118,7 +127,7 @@ def _recipients(column, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     parts = []
     invalid = np.zeros(n, dtype=np.int64)
     for rank, role in enumerate(RECIPIENT_ROLES):
-        found, bad = expand(column(role), ";", address_item, 2)
+        found, bad = expand(column(role), ";", address_item, 2, address_items)
         invalid += bad
         parts.append((found, rank))
     row = np.concatenate([f["row"] for f, _ in parts])
