@@ -43,7 +43,7 @@ def cells_of(table, rows: np.ndarray) -> Callable[[str], pd.Series]:
 def distinct(values: pd.Series) -> tuple[np.ndarray, list]:
     """``(codes, uniques)``: each cell's index into the list of distinct values (first-seen order)."""
     codes, uniques = pd.factorize(values)
-    return codes, list(uniques)
+    return codes, uniques.to_numpy(dtype=object).tolist()
 
 
 def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> np.ndarray:

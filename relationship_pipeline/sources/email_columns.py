@@ -12,12 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from relationship_pipeline.sources.columns import (
     cells_of,
     distinct,
     expand,
-    explode,
+    explode_flat,
     extract,
     first_in_groups,
     first_known,
@@ -30,7 +31,12 @@ from relationship_pipeline.sources.columns import (
     text_array,
 )
 from relationship_pipeline.sources.dates import MAX_PLAUSIBLE_UTC, MIN_PLAUSIBLE_UTC
-from relationship_pipeline.sources.email_headers import first_message_id, is_auto_reply_subject, is_bounce_sender
+from relationship_pipeline.sources.email_headers import (
+    BOUNCE_LOCAL_PARTS,
+    first_message_id,
+    is_auto_reply_subject,
+    is_bounce_sender,
+)
 from relationship_pipeline.sources.email_message import RECIPIENT_ROLES
 from relationship_pipeline.sources.email_rows import address_item, address_items
 from relationship_pipeline.sources.tables import Table
@@ -52,7 +58,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     senders = _senders(from_cells)  # per distinct From cell
     stamps, taken, _ = iso_timestamps(column("sent_at"))
     taken &= (stamps >= MIN_PLAUSIBLE_UTC).to_numpy(dtype=bool) & (stamps < MAX_PLAUSIBLE_UTC).to_numpy(dtype=bool)
-    taken &= np.array([len(s[0]) > 0 for s in senders], dtype=bool)[from_codes]
+    taken &= (senders["lengths"] > 0)[from_codes]
     recipients, invalid = _recipients(column, n)
     taken &= np.bincount(recipients["row"], minlength=n) > 0
     keep = np.flatnonzero(taken)
@@ -67,7 +73,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     iids = joined_ids(
         "em_",
         [
-            text_array([s[1] for s in senders]).take(pa.array(kept_from)),
+            text_array(senders["key"]).take(pa.array(kept_from)),
             isoformat_utc(kept_stamps),
             text_array([s[0] for s in subjects]).take(pa.array(subject_codes)),
             text_array(_content_keys(mids, recipients, keep)),
@@ -75,7 +81,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
         "\x1f",
         "surrogatepass",
     )
-    bounce = np.array([s[2] for s in senders], dtype=bool)[kept_from]
+    bounce = senders["bounce"][kept_from]
     auto = np.array([s[1] for s in subjects], dtype=bool)[subject_codes]
     category = np.where(bounce, "bounce", np.where(auto, "auto_reply", "direct")).astype(object)
     interactions = pd.DataFrame(
@@ -90,29 +96,33 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
             "_invalid": invalid[keep],
         }
     )
-    participants = _participants(kept_from, [s[0] for s in senders], recipients, keep, rows)
+    participants = _participants(kept_from, senders, recipients, keep, rows)
     return interactions, participants, taken
 
 
-def _senders(cells: list[str]) -> list[tuple[tuple[tuple[str, str | None], ...], str, bool]]:
-    """Each From cell's senders, each address once with its first name known (as ``build_record``),
-    their sorted key for the fingerprint, and whether one is a bounce sender."""
+def _senders(cells: list[str]) -> dict[str, np.ndarray]:
+    """Each From cell's senders as ``build_record`` takes them, each address once with its first
+    name known: ``lengths`` per cell and flat ``address`` / ``name``; per cell their sorted
+    ``key`` for the fingerprint and whether one is a ``bounce`` sender."""
     found, _ = expand(pd.Series(cells, dtype="str"), ";", address_item, 2, address_items)
-    bounds = np.searchsorted(found["row"], np.arange(len(cells) + 1))
-    names_of, addresses_of = found["fields"][0].tolist(), found["fields"][1].tolist()
-    out = []
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        if hi - lo == 1:
-            address = addresses_of[lo]
-            out.append((((address, names_of[lo]),), address, is_bounce_sender([address])))
-            continue
-        names: dict[str, str | None] = {}
-        for name, address in zip(names_of[lo:hi], addresses_of[lo:hi]):
-            if names.get(address) is None:
-                names[address] = name
-        addresses = list(names)
-        out.append((tuple(names.items()), ",".join(sorted(addresses)), is_bounce_sender(addresses)))
-    return out
+    row, (names, addresses) = found["row"], found["fields"]
+    address_code, _ = pd.factorize(addresses)
+    first, group = first_in_groups(row * (address_code.max(initial=0) + 1) + address_code)
+    row, address, name = row[first], addresses[first], first_known(names, group, len(first))
+    lengths = np.bincount(row, minlength=len(cells))
+    key = np.full(len(cells), "", dtype=object)
+    key[row] = address  # one address: itself (rows with more are overwritten below)
+    bounds = np.cumsum(lengths) - lengths
+    for k in np.flatnonzero(lengths > 1):
+        key[k] = ",".join(sorted(address[bounds[k] : bounds[k] + lengths[k]]))
+    bounce = np.zeros(len(cells), dtype=bool)
+    text = pa.array(address, type=pa.large_string())
+    maybe = np.zeros(len(address), dtype=bool)
+    for part in BOUNCE_LOCAL_PARTS:  # only these can be; is_bounce_sender decides
+        maybe |= pc.match_substring(text, part).to_numpy(zero_copy_only=False)
+    for k in np.flatnonzero(maybe):
+        bounce[row[k]] |= is_bounce_sender([address[k]])
+    return {"lengths": lengths, "address": address, "name": name, "key": key, "bounce": bounce}
 
 
 def _subject(cell: str) -> tuple[str, bool]:
@@ -169,11 +179,17 @@ def _content_keys(mids: np.ndarray, recipients: dict[str, np.ndarray], keep: np.
 
 
 def _participants(
-    from_codes: np.ndarray, senders: list, recipients: dict[str, np.ndarray], keep: np.ndarray, rows: np.ndarray
+    from_codes: np.ndarray,
+    senders: dict[str, np.ndarray],
+    recipients: dict[str, np.ndarray],
+    keep: np.ndarray,
+    rows: np.ndarray,
 ) -> pd.DataFrame:
     """Per taken row: its senders, then its recipients, each address once (first role in to > cc >
     bcc order, first name known), as ``email_message.participant_rows`` orders them."""
-    entry, position, (addresses, names) = explode(from_codes, senders, 2)
+    entry, position, (addresses, names) = explode_flat(
+        from_codes, senders["lengths"], [senders["address"], senders["name"]]
+    )
     taken = np.isin(recipients["row"], keep)
     r_row, r_rank = recipients["row"][taken], recipients["rank"][taken]
     r_address, r_name = recipients["address"][taken], recipients["name"][taken]
