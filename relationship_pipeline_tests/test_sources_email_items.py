@@ -30,6 +30,12 @@ NAMES = [
     "Søren  Andersson",
     "Jürgen, Brown",
     "Zoë O'Brien",
+    "Zoë-Ann  O'Neill",
+    "'Ü' -",
+    "Ü.Ö",
+    "Ü,Ö",
+    'Ü"Ö',
+    "Ü(Ö)",
     "=?utf-8?q?Jos=C3=A9?=",
     "=?utf-8?b?w6lsw6hi?= x",
     "a <b> c",
@@ -59,6 +65,29 @@ def per_item(items: list[str]) -> list:
     return [(tuple(zip(names[e - n : e], addresses[e - n : e])), int(c)) for n, c, e in zip(lengths, counts, ends)]
 
 
+# code points near the line: letters of many scripts, modifier letters, combining marks, odd spaces
+RANGES = [(0xC0, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x600, 0x6FF), (0x3040, 0x30FF), (0x1E00, 0x1EFF)]
+ODD = [(0x2B0, 0x2FF), (0x300, 0x36F), (0x2000, 0x206F), (0x80, 0xBF)]
+
+
+def random_name(rng: random.Random) -> str:
+    """Words of random letters (now and then an odd code point or ASCII punctuation)."""
+    words = []
+    for _ in range(rng.randint(1, 3)):
+        chars = []
+        for _ in range(rng.randint(1, 6)):
+            r = rng.random()
+            if r < 0.75:
+                lo, hi = rng.choice(RANGES)
+            elif r < 0.85:
+                lo, hi = rng.choice(ODD)
+            else:
+                lo, hi = 0x21, 0x7E
+            chars.append(chr(rng.randint(lo, hi)))
+        words.append("".join(chars))
+    return rng.choice([" ", " ", "  "]).join(words)
+
+
 PADS = ["", " ", "  ", "\t", "\u00a0", "\r\n"]
 
 
@@ -76,7 +105,8 @@ def random_item(rng: random.Random) -> str:
     if shape < 0.3:
         body = address
     elif shape < 0.8:
-        body = rng.choice(NAMES) + rng.choice(["", " ", "  "]) + "<" + address + ">"
+        name = rng.choice(NAMES) if rng.random() < 0.6 else random_name(rng)
+        body = name + rng.choice(["", " ", "  "]) + "<" + address + ">"
     elif shape < 0.9:
         body = rng.choice(["mailto:", "<", "", "g@x.example (Gee), "]) + address + rng.choice([">", ",", " x", ""])
     else:

@@ -95,10 +95,10 @@ def address_item(text: str) -> tuple[tuple[tuple[str | None, str], ...], int]:
 # address_item's rule column-wise, where it is plain: an atext dot-atom local part @ labels of
 # [A-Za-z0-9-] (normalise_address only lower-cases it; the header parser reads it bare as it is),
 # bare or after a name decode_unstructured leaves alone (printable ASCII) or only quotes (words of
-# letters, single spaces), no "=?" anywhere. Checked against address_item by tests.
+# letters, ' and -, single spaces), no "=?" anywhere. Checked against address_item by tests.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _ADDR = rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-_PLAIN_ITEM = rf"^ *{_ADDR} *$|^(?:[\x20-\x7e]*|\p{{L}}+(?: \p{{L}}+)* *)<{_ADDR}> *$"
+_PLAIN_ITEM = rf"^ *{_ADDR} *$|^(?:[\x20-\x7e]*|[\p{{L}}'-]+(?: [\p{{L}}'-]+)* *)<{_ADDR}> *$"
 
 
 def address_items(items: list[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
