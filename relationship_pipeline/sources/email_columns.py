@@ -3,8 +3,9 @@
 A row is taken when it has a usable sender, an ISO 8601 ``sent_at`` in the plausible window
 and a usable recipient; every other row (a bad date, no sender, no recipient, an RFC 2822 date)
 is left to the per-row path, which words its quarantine reason. Cells are interpreted by the
-per-row functions themselves, once per distinct value or address item (``columns``), so a taken
-row's interaction_id, participants, category and thread are the per-row path's.
+per-row functions themselves, once per distinct value or address item (``columns``; address items
+through ``email_rows.address_items``, ``address_item`` column-wise where the item is plain), so a
+taken row's interaction_id, participants, category and thread are the per-row path's.
 """
 
 from __future__ import annotations

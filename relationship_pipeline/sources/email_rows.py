@@ -74,7 +74,7 @@ def address_cell(value: str | None) -> tuple[list[tuple[str | None, str]], int]:
     return pairs, invalid
 
 
-@functools.lru_cache(maxsize=1 << 18)  # the same people recur in every monthly export
+@functools.lru_cache(maxsize=65536)  # the odd items recur in every monthly export too
 def address_item(text: str) -> tuple[tuple[tuple[str | None, str], ...], int]:
     """One item of an address cell: its usable ``(name, address)`` pairs and unusable count.
 
