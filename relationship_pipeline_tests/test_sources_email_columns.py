@@ -19,10 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.generate import Spec, generate
+from relationship_pipeline.sources import email_columns
+from relationship_pipeline.sources.columns import flatten
 from relationship_pipeline.sources.csv_tables import read_csv_table
 from relationship_pipeline.sources.email_columns import columnar_records
 from relationship_pipeline.sources.email_dedupe import EmailAccumulator
-from relationship_pipeline.sources.email_rows import tabular_record
+from relationship_pipeline.sources.email_rows import address_item, tabular_record
 from relationship_pipeline.sources.emails import parse_email_csv_file, parse_email_parquet_file
 from relationship_pipeline.sources.tables import read_parquet_table
 
@@ -170,3 +173,42 @@ def test_every_taken_row_is_the_row_paths_record(tmp_path, seed):
         ]
         invalid_by_row += expected.invalid_addresses
     assert invalid == invalid_by_row
+
+
+def per_item_only(items: list[str]):
+    """``address_items`` without the accelerator: ``address_item`` one item at a time."""
+    results = [address_item.__wrapped__(item) for item in items]
+    lengths, fields = flatten([r[0] for r in results], 2)
+    return lengths, np.array([r[1] for r in results], dtype=np.int64), fields
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    spec = Spec(interactions=6_000, employees=20, contacts=400, accounts=40, seed=5, end_date="2025-12-31")
+    out = tmp_path_factory.mktemp("gen") / "gen"
+    generate(spec, out, say=lambda *a: None)
+    csv_spec = Spec(**{**spec.__dict__, "email_format": "csv", "seed": 6})
+    generate(csv_spec, out.with_name("gen_csv"), say=lambda *a: None)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_generated_exports_columnar_equals_per_item_and_row_by_row(generated, fmt, monkeypatch):
+    folder = generated if fmt == "parquet" else generated.with_name("gen_csv")
+    files = sorted((folder / "emails").glob(f"????-??.{fmt}"))  # months (not the cut days)
+    assert len(files) == 12
+    parse, read = (
+        (parse_email_parquet_file, read_parquet_table) if fmt == "parquet" else (parse_email_csv_file, read_csv_table)
+    )
+    for path in files[::4]:
+        source = f"emails/{path.name}"
+        fast = parse(path, source)
+        with monkeypatch.context() as m:
+            m.setattr(email_columns, "address_items", per_item_only)
+            slow = parse(path, source)
+        assert_same(fast, slow)
+        rows = row_path(read(path), source)
+        rows.counts["email.files"] += 1
+        assert_same(fast, rows.batch())
+        names = fast.participants["name"].dropna()
+        assert len(fast.interactions) > 300 and (~names.map(str.isascii)).any()

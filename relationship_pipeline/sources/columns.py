@@ -44,7 +44,7 @@ def cells_of(table, rows: np.ndarray) -> Callable[[str], pd.Series]:
 def distinct(values: pd.Series) -> tuple[np.ndarray, list]:
     """``(codes, uniques)``: each cell's index into the list of distinct values (first-seen order)."""
     codes, uniques = pd.factorize(values)
-    return codes, list(uniques)
+    return codes, uniques.to_numpy(dtype=object).tolist()
 
 
 def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
@@ -110,9 +110,22 @@ def text_per_distinct(
 def explode(codes: np.ndarray, lists: Sequence[Sequence[tuple]], width: int) -> tuple[np.ndarray, np.ndarray, list]:
     """``(entry, sub, fields)``: every tuple of ``lists[codes[i]]`` for each entry ``i``, in
     order, with its position in the list and its ``width`` fields as object arrays."""
+    lengths, columns = flatten(lists, width)
+    return explode_flat(codes, lengths, columns)
+
+
+def flatten(lists: Sequence[Sequence[tuple]], width: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``(lengths, fields)``: each list's length and the ``width`` fields of all their tuples in
+    order, as object arrays."""
     lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
     flat = [item for x in lists for item in x]
-    columns = [np.array([item[k] for item in flat], dtype=object) for k in range(width)]
+    return lengths, [np.array([item[k] for item in flat], dtype=object) for k in range(width)]
+
+
+def explode_flat(
+    codes: np.ndarray, lengths: np.ndarray, columns: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """:func:`explode` of lists given flat: their ``lengths`` and their tuples' fields ``columns``."""
     offsets = np.cumsum(lengths) - lengths
     per_entry = lengths[codes]
     entry = np.repeat(np.arange(len(codes)), per_entry)
@@ -132,18 +145,27 @@ def split_cells(values: pd.Series, sep: str) -> tuple[np.ndarray, np.ndarray, pd
 
 
 def expand(
-    values: pd.Series, sep: str, fn: Callable[[str], tuple[Sequence[tuple], int]], width: int
+    values: pd.Series,
+    sep: str,
+    fn: Callable[[str], tuple[Sequence[tuple], int]],
+    width: int,
+    many: Callable[[list[str]], tuple[np.ndarray, np.ndarray, list[np.ndarray]]] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every cell split on ``sep`` and each item read by ``fn(item) -> (tuples, count)``, once per
     distinct item: the tuples (``row``, ``item``, ``sub`` and ``fields``) in order, and each
-    row's summed counts."""
+    row's summed counts. ``many``, if given, reads all distinct items at once, as ``fn`` would,
+    into ``(lengths, counts, fields)`` (:func:`flatten`)."""
     row, position, items = split_cells(values, sep)
     codes, uniques = distinct(items)
-    results = [fn(u) for u in uniques]
-    counts = np.fromiter((r[1] for r in results), dtype=np.int64, count=len(results))[codes]
-    entry, sub, fields = explode(codes, [r[0] for r in results], width)
+    if many is not None:
+        lengths, counts, columns = many(uniques)
+    else:
+        results = [fn(u) for u in uniques]
+        counts = np.fromiter((r[1] for r in results), dtype=np.int64, count=len(results))
+        lengths, columns = flatten([r[0] for r in results], width)
+    entry, sub, fields = explode_flat(codes, lengths, columns)
     out = {"row": row[entry], "item": position[entry], "sub": sub, "fields": fields}
-    return out, np.bincount(row, weights=counts, minlength=len(values)).astype(np.int64)
+    return out, np.bincount(row, weights=counts[codes], minlength=len(values)).astype(np.int64)
 
 
 def matches(values: pd.Series, pattern: str) -> np.ndarray:

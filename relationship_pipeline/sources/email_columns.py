@@ -3,8 +3,9 @@
 A row is taken when it has a usable sender, an ISO 8601 ``sent_at`` in the plausible window
 and a usable recipient; every other row (a bad date, no sender, no recipient, an RFC 2822 date)
 is left to the per-row path, which words its quarantine reason. Cells are interpreted by the
-per-row functions themselves, once per distinct value or address item (``columns``), so a taken
-row's interaction_id, participants, category and thread are the per-row path's.
+per-row functions themselves, once per distinct value or address item (``columns``; address items
+through ``email_rows.address_items``, ``address_item`` column-wise where the item is plain), so a
+taken row's interaction_id, participants, category and thread are the per-row path's.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from relationship_pipeline.sources.columns import (
     cells_of,
     distinct,
     expand,
-    explode,
+    explode_flat,
     extract,
     first_in_groups,
     first_known,
@@ -30,9 +32,14 @@ from relationship_pipeline.sources.columns import (
     text_array,
 )
 from relationship_pipeline.sources.dates import MAX_PLAUSIBLE_UTC, MIN_PLAUSIBLE_UTC
-from relationship_pipeline.sources.email_headers import first_message_id, is_auto_reply_subject, is_bounce_sender
+from relationship_pipeline.sources.email_headers import (
+    BOUNCE_LOCAL_PARTS,
+    first_message_id,
+    is_auto_reply_subject,
+    is_bounce_sender,
+)
 from relationship_pipeline.sources.email_message import RECIPIENT_ROLES
-from relationship_pipeline.sources.email_rows import address_cell, address_item
+from relationship_pipeline.sources.email_rows import address_item, address_items
 from relationship_pipeline.sources.tables import Table
 from relationship_pipeline.sources.text import clean_text, collapse_ws, decode_unstructured
 
@@ -49,10 +56,10 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     n = len(rows)
 
     from_codes, from_cells = distinct(column("from"))
-    senders = [_senders(c) for c in from_cells]  # per distinct From cell
+    senders = _senders(from_cells)  # per distinct From cell
     stamps, taken, _ = iso_timestamps(column("sent_at"))
     taken &= (stamps >= MIN_PLAUSIBLE_UTC).to_numpy(dtype=bool) & (stamps < MAX_PLAUSIBLE_UTC).to_numpy(dtype=bool)
-    taken &= np.array([len(s[0]) > 0 for s in senders], dtype=bool)[from_codes]
+    taken &= (senders["lengths"] > 0)[from_codes]
     recipients, invalid = _recipients(column, n)
     taken &= np.bincount(recipients["row"], minlength=n) > 0
     keep = np.flatnonzero(taken)
@@ -67,7 +74,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
     iids = joined_ids(
         "em_",
         [
-            text_array([s[1] for s in senders]).take(pa.array(kept_from)),
+            text_array(senders["key"]).take(pa.array(kept_from)),
             isoformat_utc(kept_stamps),
             text_array([s[0] for s in subjects]).take(pa.array(subject_codes)),
             text_array(_content_keys(mids, recipients, keep)),
@@ -75,7 +82,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
         "\x1f",
         "surrogatepass",
     )
-    bounce = np.array([s[2] for s in senders], dtype=bool)[kept_from]
+    bounce = senders["bounce"][kept_from]
     auto = np.array([s[1] for s in subjects], dtype=bool)[subject_codes]
     category = np.where(bounce, "bounce", np.where(auto, "auto_reply", "direct")).astype(object)
     interactions = pd.DataFrame(
@@ -90,20 +97,33 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
             "_invalid": invalid[keep],
         }
     )
-    participants = _participants(kept_from, [s[0] for s in senders], recipients, keep, rows)
+    participants = _participants(kept_from, senders, recipients, keep, rows)
     return interactions, participants, taken
 
 
-def _senders(cell: str) -> tuple[tuple[tuple[str, str | None], ...], str, bool]:
-    """A From cell's senders, each address once with its first name known (as ``build_record``),
-    their sorted key for the fingerprint, and whether one is a bounce sender."""
-    pairs, _ = address_cell(cell)
-    names: dict[str, str | None] = {}
-    for name, address in pairs:
-        if names.get(address) is None:
-            names[address] = name
-    addresses = list(names)
-    return tuple(names.items()), ",".join(sorted(addresses)), is_bounce_sender(addresses)
+def _senders(cells: list[str]) -> dict[str, np.ndarray]:
+    """Each From cell's senders as ``build_record`` takes them, each address once with its first
+    name known: ``lengths`` per cell and flat ``address`` / ``name``; per cell their sorted
+    ``key`` for the fingerprint and whether one is a ``bounce`` sender."""
+    found, _ = expand(pd.Series(cells, dtype="str"), ";", address_item, 2, address_items)
+    row, (names, addresses) = found["row"], found["fields"]
+    address_code, _ = pd.factorize(addresses)
+    first, group = first_in_groups(row * (address_code.max(initial=0) + 1) + address_code)
+    row, address, name = row[first], addresses[first], first_known(names, group, len(first))
+    lengths = np.bincount(row, minlength=len(cells))
+    key = np.full(len(cells), "", dtype=object)
+    key[row] = address  # one address: itself (rows with more are overwritten below)
+    bounds = np.cumsum(lengths) - lengths
+    for k in np.flatnonzero(lengths > 1):
+        key[k] = ",".join(sorted(address[bounds[k] : bounds[k] + lengths[k]]))
+    bounce = np.zeros(len(cells), dtype=bool)
+    text = pa.array(address, type=pa.large_string())
+    maybe = np.zeros(len(address), dtype=bool)
+    for part in BOUNCE_LOCAL_PARTS:  # only these can be; is_bounce_sender decides
+        maybe |= pc.match_substring(text, part).to_numpy(zero_copy_only=False)
+    for k in np.flatnonzero(maybe):
+        bounce[row[k]] |= is_bounce_sender([address[k]])
+    return {"lengths": lengths, "address": address, "name": name, "key": key, "bounce": bounce}
 
 
 def _subject(cell: str) -> tuple[str, bool]:
@@ -118,7 +138,7 @@ def _recipients(column, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     parts = []
     invalid = np.zeros(n, dtype=np.int64)
     for rank, role in enumerate(RECIPIENT_ROLES):
-        found, bad = expand(column(role), ";", address_item, 2)
+        found, bad = expand(column(role), ";", address_item, 2, address_items)
         invalid += bad
         parts.append((found, rank))
     row = np.concatenate([f["row"] for f, _ in parts])
@@ -160,11 +180,17 @@ def _content_keys(mids: np.ndarray, recipients: dict[str, np.ndarray], keep: np.
 
 
 def _participants(
-    from_codes: np.ndarray, senders: list, recipients: dict[str, np.ndarray], keep: np.ndarray, rows: np.ndarray
+    from_codes: np.ndarray,
+    senders: dict[str, np.ndarray],
+    recipients: dict[str, np.ndarray],
+    keep: np.ndarray,
+    rows: np.ndarray,
 ) -> pd.DataFrame:
     """Per taken row: its senders, then its recipients, each address once (first role in to > cc >
     bcc order, first name known), as ``email_message.participant_rows`` orders them."""
-    entry, position, (addresses, names) = explode(from_codes, senders, 2)
+    entry, position, (addresses, names) = explode_flat(
+        from_codes, senders["lengths"], [senders["address"], senders["name"]]
+    )
     taken = np.isin(recipients["row"], keep)
     r_row, r_rank = recipients["row"][taken], recipients["rank"][taken]
     r_address, r_name = recipients["address"][taken], recipients["name"][taken]
