@@ -201,6 +201,18 @@ def test_champion_moved():
     assert "jane.doe@newco.com (no CRM account)" in d and "jdoe@beta.com (beta)" in d
 
 
+def test_champion_moved_lists_three_places_then_counts_the_rest():
+    scores = scores_frame([{"account_id": "acme"}])
+    contacts = frame([contact("jane@acme.com", "acme", "champion", name="Jane Doe")], CRM_CONTACTS)
+    namesakes = [person(f"jane{i}@co{i}.com", f"a{i}", name="Jane Doe") for i in range(5)]
+    people = frame([person("jane@acme.com", "acme", crm_role="champion", name="Jane Doe"), *namesakes], PEOPLE)
+    detail = run(scores, people=people, contacts=contacts)["detail"].tolist()
+    assert detail == [
+        "Champion Jane Doe (jane@acme.com) now appears at jane0@co0.com (a0), jane1@co1.com (a1), "
+        "jane2@co2.com (a2) and 2 more."
+    ]
+
+
 def test_nothing_fires_on_empty():
     assert run(scores_frame([])).empty
     out = run(scores_frame([{"account_id": "acme"}]))

@@ -27,6 +27,7 @@ from relationship_pipeline.scoring.alerts import (
     cold_detail,
     drop_detail,
     key_contacts,
+    moved_to_text,
     single_threaded_rows,
 )
 from relationship_pipeline.scoring.day_spans import DayAxis, coverage
@@ -214,7 +215,7 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
     active = segments.merge(m[[*group, "start", "end", "address_new", "new"]], on=group, suffixes=("", "_m"))
     active = active[(active["start_m"] <= active["start"]) & (active["start"] < active["end_m"])]
     active = active.sort_values([*group, "start", "address_new"])
-    texts = active.groupby([*group, "start", "end"], as_index=False).agg(new=("new", ", ".join))
+    texts = active.groupby([*group, "start", "end"], as_index=False).agg(new=("new", moved_to_text))
     daily = _expand(texts, "start", "end")
     detail = "Champion " + daily["name"] + " (" + daily["address"] + ") now appears at " + daily["new"] + "."
     return pd.DataFrame(

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.day_text import utc_day_text
 from relationship_pipeline.schemas import ALERTS, conform, empty_frame
 from relationship_pipeline.scoring.account_scores import (
     UNASSIGNED,
@@ -44,6 +45,10 @@ from relationship_pipeline.scoring.account_scores import (
 # brief's "at least ~14 days"). Not in ScoringConfig yet; see the module report.
 
 ALERT_COLUMNS = ["account_id", "kind", "address", "detail"]
+
+
+# champion_moved lists this many of the places a champion now appears at, then counts the rest.
+MAX_LISTED_PLACES = 3
 
 
 def _norm_name(s: pd.Series) -> pd.Series:
@@ -84,7 +89,7 @@ def cold_detail(who: pd.DataFrame, config: ScoringConfig) -> pd.Series:
         + ") has had no interaction with our team for "
         + who["days"].astype("string")
         + " days (last on "
-        + who["last_at"].dt.strftime("%Y-%m-%d")
+        + utc_day_text(who["last_at"])
         + "; cold after "
         + str(config.cold_after_days)
         + " days)."
@@ -196,6 +201,15 @@ def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame
     return pd.DataFrame({"account_id": d["account_id"], "kind": "engagement_drop", "address": pd.NA, "detail": detail})
 
 
+def moved_to_text(places: pd.Series) -> str:
+    """Where a champion now appears, for the alert's text: the first ``MAX_LISTED_PLACES``
+    ("address (account)"), then how many more (a common name can match dozens of contacts)."""
+    items = list(places)
+    listed = ", ".join(items[:MAX_LISTED_PLACES])
+    more = len(items) - MAX_LISTED_PLACES
+    return f"{listed} and {more} more" if more > 0 else listed
+
+
 def champions(contacts: pd.DataFrame, accounts: pd.Index) -> pd.DataFrame:
     """CRM contacts with role champion on the given accounts: address, account_id, name."""
     is_champion = contacts["crm_role"].astype("string").str.strip().str.lower().eq("champion").fillna(False)
@@ -226,7 +240,7 @@ def _champion_moved(accounts, people, contacts, config) -> pd.DataFrame:
         "address_new"
     )
     agg = m.groupby(["account_id", "address", "display"], as_index=False).agg(
-        new=("new", lambda s: ", ".join(s)), n=("new", "size")
+        new=("new", moved_to_text), n=("new", "size")
     )
     detail = (
         "Champion " + agg["display"] + " (" + agg["address"] + ") now appears at " + agg["new"].astype("string") + "."
