@@ -146,26 +146,32 @@ def parse_cli_output(text: str) -> dict:
 
 
 def dagster_step_seconds(dagster_home: Path) -> dict | None:
-    """The newest run's step durations (ms precision) and run span from the instance's event log."""
+    """Step durations (ms precision) and run spans from the instance's event log, summed over
+    its runs (the instance is the stage's own; a chunked backfill is several runs)."""
     try:
         import dagster as dg
 
         os.environ["DAGSTER_HOME"] = str(dagster_home)
         instance = dg.DagsterInstance.get()
-        run = instance.get_runs(limit=1)[0]
-        steps, start, end = {}, None, None
-        for record in instance.all_logs(run.run_id):
-            event = record.dagster_event
-            if event is None:
-                continue
-            if event.event_type_value == "STEP_SUCCESS":
-                steps[event.step_key] = event.event_specific_data.duration_ms / 1000
-            elif event.event_type_value == "RUN_START":
-                start = record.timestamp
-            elif event.event_type_value in ("RUN_SUCCESS", "RUN_FAILURE"):
-                end = record.timestamp
+        steps: dict[str, float] = {}
+        span = 0.0
+        for run in instance.get_runs():
+            start = end = None
+            for record in instance.all_logs(run.run_id):
+                event = record.dagster_event
+                if event is None:
+                    continue
+                if event.event_type_value == "STEP_SUCCESS":
+                    steps[event.step_key] = (
+                        steps.get(event.step_key, 0.0) + event.event_specific_data.duration_ms / 1000
+                    )
+                elif event.event_type_value == "RUN_START":
+                    start = record.timestamp
+                elif event.event_type_value in ("RUN_SUCCESS", "RUN_FAILURE"):
+                    end = record.timestamp
+            span = span + (end - start) if start and end and span is not None else None
         instance.dispose()
-        return {"steps": steps, "run_span_seconds": (end - start) if start and end else None}
+        return {"steps": steps, "run_span_seconds": span}
     except Exception as exc:  # the printed figures are the fallback
         return {"error": f"{type(exc).__name__}: {exc}"}
 
