@@ -461,3 +461,13 @@ def test_the_plain_address_shortcut_changes_nothing_the_rules_would_not():
     text = pd.Series(values, dtype="string")
     assert text.str.fullmatch(address_rules._PLAIN, na=False).sum() > 2000  # the shortcut is taken
     pd.testing.assert_series_equal(address_rules._canonical(text), address_rules._canonical_by_rules(text))
+
+
+def test_domain_of_plain_addresses_split_by_arrow_equals_the_rules():
+    rng = random.Random(9)
+    parts = ["bob", "Bob", "a.b", "x+tag", "mailto:", " ", "\t", "\n", "<", ">", "@", "Acme.COM", "acme.com"]
+    parts += ["é", "=", "%", "-", "_", ":", "1", "dom.example"]
+    values = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 6))) for _ in range(20000)]
+    values += [f"u{i}@d{i % 97}.example" for i in range(2000)] + [None, "", "a@", "@b"]
+    text = pd.Series(values, dtype="string", index=range(7, 7 + len(values)))
+    pd.testing.assert_series_equal(domain_of(text), address_rules._domain_by_rules(text))

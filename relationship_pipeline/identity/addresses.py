@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from relationship_pipeline.distinct import on_distinct
 
@@ -53,6 +55,20 @@ def _follow_chains(pairs: dict[str, str]) -> dict[str, str]:
 
 def domain_of(addresses: pd.Series) -> pd.Series:
     """The part after the last ``@`` (lower-case), <NA> where there is none."""
+    text = addresses.astype("string")
+    plain = text.str.fullmatch(_PLAIN, na=False).to_numpy(dtype=bool)
+    if not plain.any():
+        return _domain_by_rules(text)
+    # a plain address has one '@' and a non-empty lower-case domain: Arrow splits it off
+    parts = pc.split_pattern(pa.array(text[plain].array), "@")
+    out = pd.Series(pd.NA, index=text.index, dtype="string")
+    out[plain] = pd.array(pc.list_element(parts, 1), dtype="string")
+    if not plain.all():
+        out[~plain] = _domain_by_rules(text[~plain])
+    return out
+
+
+def _domain_by_rules(addresses: pd.Series) -> pd.Series:
     text = addresses.astype("string").str.strip().str.rstrip(">").str.strip()
     # .astype: a series with no '@' at all would otherwise come back as float NaN
     domain = text.str.rsplit("@", n=1).str[1].astype("string").where(text.str.contains("@", regex=False))
