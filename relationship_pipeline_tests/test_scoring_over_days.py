@@ -181,3 +181,25 @@ def test_alerts_over_days_equal_the_day_by_day_alerts(year):
         assert_same(alerts, expected)
         kinds |= set(alerts["kind"])
     assert kinds == {"key_contact_cold", "single_threaded", "engagement_drop", "champion_moved"}
+
+
+def test_champion_texts_column_wise_equal_the_snapshot_text_per_group():
+    from relationship_pipeline.scoring.alert_days import _moved_to_texts
+    from relationship_pipeline.scoring.alerts import moved_to_text
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    rows = pd.DataFrame(
+        {
+            "account_id": pd.array(rng.choice(["A1", "A2", "A3"], n), dtype="string"),
+            "address": pd.array(rng.choice(["x@a.example", "y@b.example"], n), dtype="string"),
+            "start": rng.integers(0, 8, n),
+            "end": rng.integers(8, 10, n),
+            "new": pd.array([f"n{i}@z.example (A9)" for i in rng.integers(0, 400, n)], dtype="string"),
+        }
+    ).sort_values(["account_id", "address", "start", "new"], ignore_index=True)
+    keys = ["account_id", "address", "start", "end"]
+    want = rows.groupby(keys, as_index=False).agg(new=("new", moved_to_text)).astype({"new": "string"})
+    got = _moved_to_texts(rows, keys)
+    assert want["new"].str.contains(" more").mean() > 0.5  # most groups list three and count the rest
+    pd.testing.assert_frame_equal(got, want)

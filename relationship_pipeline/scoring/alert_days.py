@@ -22,12 +22,12 @@ from relationship_pipeline.distinct import is_in
 from relationship_pipeline.schemas import ALERTS, conform, empty_frame
 from relationship_pipeline.scoring.account_scores import UNASSIGNED
 from relationship_pipeline.scoring.alerts import (
+    MAX_LISTED_PLACES,
     _norm_name,
     champions,
     cold_detail,
     drop_detail,
     key_contacts,
-    moved_to_text,
     single_threaded_rows,
 )
 from relationship_pipeline.scoring.day_spans import DayAxis, coverage
@@ -215,7 +215,7 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
     active = segments.merge(m[[*group, "start", "end", "address_new", "new"]], on=group, suffixes=("", "_m"))
     active = active[(active["start_m"] <= active["start"]) & (active["start"] < active["end_m"])]
     active = active.sort_values([*group, "start", "address_new"])
-    texts = active.groupby([*group, "start", "end"], as_index=False).agg(new=("new", moved_to_text))
+    texts = _moved_to_texts(active, [*group, "start", "end"])
     daily = _expand(texts, "start", "end")
     detail = "Champion " + daily["name"] + " (" + daily["address"] + ") now appears at " + daily["new"] + "."
     return pd.DataFrame(
@@ -227,6 +227,22 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
             "detail": detail,
         }
     )
+
+
+def _moved_to_texts(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``alerts.moved_to_text`` of each group's ``new`` column, column-wise (one Python call per
+    group took seconds a day at 20,000 accounts): ``keys`` plus ``new``, groups in key order."""
+    group = rows.groupby(keys, sort=True)
+    rank = group.cumcount()
+    listed = rows[rank < MAX_LISTED_PLACES].assign(rank=rank[rank < MAX_LISTED_PLACES])
+    wide = listed.set_index([*keys, "rank"])["new"].unstack("rank")
+    text = wide[0].astype("string")
+    for k in range(1, MAX_LISTED_PLACES):
+        if k in wide:
+            text = text + (", " + wide[k].astype("string")).fillna("")
+    more = group.size().reindex(wide.index) - MAX_LISTED_PLACES
+    text = text + (" and " + more.astype("string") + " more").where(more > 0, "")
+    return text.rename("new").reset_index()
 
 
 def alerts_over_days(
