@@ -71,12 +71,6 @@ def stripped(values: pd.Series) -> pd.Series:
     return pd.Series(pc.utf8_trim(_arrow(values), characters=WHITESPACE), dtype="str")
 
 
-def is_in(values: pd.Series, known: pd.Series) -> np.ndarray:
-    """Whether each cell is one of ``known``, as a bool array."""
-    hit = pc.is_in(_arrow(values), value_set=_arrow(known))
-    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
-
-
 def normalise_addresses(values: pd.Series) -> pd.Series:
     """:func:`~relationship_pipeline.sources.addresses.normalise_address` of every cell, as a
     ``str`` series (NaN for None): plain addresses lower-cased column-wise, the others by the

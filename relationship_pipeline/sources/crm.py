@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from relationship_pipeline.distinct import is_in
 from relationship_pipeline.schemas import (
     CRM_ACCOUNTS,
     CRM_ALIASES,
@@ -52,7 +53,6 @@ from relationship_pipeline.sources.addresses import normalise_phone
 from relationship_pipeline.sources.batch import quarantine_row
 from relationship_pipeline.sources.columns import (
     first_in_groups,
-    is_in,
     matches,
     normalise_addresses,
     per_distinct,
@@ -244,7 +244,7 @@ class _Rows:
 
     def account_ref(self) -> pd.Series:
         account_id = self.required("account_id")
-        unknown = ~is_in(account_id, self.known_accounts)
+        unknown = ~is_in(account_id, self.known_accounts).to_numpy()
         self.fail(unknown, lambda i: f"unknown_account: account_id {account_id.iat[i]!r} is not in accounts")
         return account_id
 
