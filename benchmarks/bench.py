@@ -154,7 +154,7 @@ def dagster_step_seconds(dagster_home: Path) -> dict | None:
         os.environ["DAGSTER_HOME"] = str(dagster_home)
         instance = dg.DagsterInstance.get()
         steps: dict[str, float] = {}
-        span = 0.0
+        spans: list[float | None] = []
         for run in instance.get_runs():
             start = end = None
             for record in instance.all_logs(run.run_id):
@@ -162,14 +162,14 @@ def dagster_step_seconds(dagster_home: Path) -> dict | None:
                 if event is None:
                     continue
                 if event.event_type_value == "STEP_SUCCESS":
-                    steps[event.step_key] = (
-                        steps.get(event.step_key, 0.0) + event.event_specific_data.duration_ms / 1000
-                    )
+                    seconds = event.event_specific_data.duration_ms / 1000
+                    steps[event.step_key] = steps.get(event.step_key, 0.0) + seconds
                 elif event.event_type_value == "RUN_START":
                     start = record.timestamp
                 elif event.event_type_value in ("RUN_SUCCESS", "RUN_FAILURE"):
                     end = record.timestamp
-            span = span + (end - start) if start and end and span is not None else None
+            spans.append(end - start if start and end else None)
+        span = sum(spans) if spans and None not in spans else None
         instance.dispose()
         return {"steps": steps, "run_span_seconds": span}
     except Exception as exc:  # the printed figures are the fallback
