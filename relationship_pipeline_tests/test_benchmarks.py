@@ -170,3 +170,29 @@ def test_a_chunked_year_backfill_runs_the_cli_in_chunks_and_says_so(tmp_path, mo
     generated = {"interactions_total": 10, "start": "2025-01-01", "end": "2025-12-31", "seconds": 1.0}
     rows = bench.table_rows({"generate": generated, "stages": {"backfill": backfill}}, spec)
     assert "runs of 92 days" in next(r for r in rows if r["measure"] == "year backfill, CLI (s)")["note"]
+
+
+def test_bench_step_seconds_add_up_every_run_of_a_chunked_backfill(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from benchmarks.bench import dagster_step_seconds
+
+    @dg.op
+    def step() -> int:
+        return 1
+
+    @dg.job
+    def two_steps():
+        step()
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    instance = dg.DagsterInstance.get()
+    results = [two_steps.execute_in_process(instance=instance) for _ in range(3)]
+    per_run = [
+        sum(e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS")
+        for r in results
+    ]
+    measured = dagster_step_seconds(tmp_path)
+    assert measured["steps"]["step"] == pytest.approx(sum(per_run))
+    assert measured["steps"]["step"] > max(per_run)  # all three runs, not the newest alone

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from relationship_pipeline.distinct import on_distinct, take_or_na
+from relationship_pipeline.distinct import is_in, on_distinct, take_or_na
 
 
 def test_on_distinct_equals_the_function_on_every_value_and_calls_it_once_per_value():
@@ -23,3 +23,17 @@ def test_take_or_na_fills_minus_one_with_na():
     column = pd.Series(["x", "y"], dtype="string")
     got = take_or_na(column, np.array([1, -1, 0]), pd.Index([7, 8, 9]))
     assert got.tolist() == ["y", pd.NA, "x"] and got.index.tolist() == [7, 8, 9]
+
+
+def test_is_in_equals_pandas_isin_for_arrow_text_and_falls_back_otherwise():
+    values = pd.Series(["a", "b", None, "c"], dtype="string", index=[3, 4, 5, 6])
+    for wanted in (
+        pd.Series(["a", None], dtype="string"),
+        pd.Series(["c"], dtype="str"),
+        pd.Series([], dtype="string"),
+    ):
+        got = is_in(values, wanted)
+        assert got.tolist() == values.isin(wanted).tolist() and got.index.tolist() == [3, 4, 5, 6]
+    assert is_in(values, ["a", "c"]).tolist() == [True, False, False, True]  # a list: pandas' own isin
+    numbers = pd.Series([1, 2, 3])
+    assert is_in(numbers, pd.Series([2])).tolist() == [False, True, False]
