@@ -1,9 +1,9 @@
-"""on_distinct and take_or_na: per-distinct work spread back exactly, missing values kept."""
+"""on_distinct, take_or_na, is_in and positions_in: per-distinct work spread back exactly, missing values kept."""
 
 import numpy as np
 import pandas as pd
 
-from relationship_pipeline.distinct import is_in, on_distinct, take_or_na
+from relationship_pipeline.distinct import is_in, on_distinct, positions_in, take_or_na
 
 
 def test_on_distinct_equals_the_function_on_every_value_and_calls_it_once_per_value():
@@ -37,3 +37,16 @@ def test_is_in_equals_pandas_isin_for_arrow_text_and_falls_back_otherwise():
     assert is_in(values, ["a", "c"]).tolist() == [True, False, False, True]  # a list: pandas' own isin
     numbers = pd.Series([1, 2, 3])
     assert is_in(numbers, pd.Series([2])).tolist() == [False, True, False]
+
+
+def test_positions_in_equals_get_indexer_and_never_finds_a_missing_value():
+    values = pd.Series(["c", None, "a", "zz", "a"], dtype="string", index=[9, 8, 7, 6, 5])
+    keys = pd.Series(["a", "b", "c"], dtype="string")
+    assert positions_in(values, keys).tolist() == [2, -1, 0, -1, 0]
+    assert positions_in(values, pd.Index(keys)).tolist() == [2, -1, 0, -1, 0]
+    # other dtypes take pandas' get_indexer, with the same answer
+    assert positions_in(values.astype(object), keys.astype(object)).tolist() == [2, -1, 0, -1, 0]
+    with_missing_key = pd.Series(["a", None], dtype="string")
+    assert positions_in(values, with_missing_key).tolist() == [-1, -1, 0, -1, 0]
+    assert positions_in(pd.Series([3, 1], dtype="int64"), pd.Index([1, 2, 3])).tolist() == [2, 0]
+    assert positions_in(values.iloc[:0], keys).tolist() == []

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.distinct import is_in
+from relationship_pipeline.distinct import is_in, positions_in, take_or_na
 from relationship_pipeline.scoring.account_scores import (
     UNASSIGNED,
     _channel_weight,
@@ -88,11 +88,14 @@ def account_scores_over_days(
     ps = spans.rows
     ps = ps[is_in(ps["account_id"], acc_ids)].reset_index(drop=True)
     acc = acc_ids.get_indexer(ps["account_id"])
-    attrs = _people_attrs(people, contacts).set_index("address")
+    attrs = _people_attrs(people, contacts)
     ext = ps["external_address"]
-    seniority = ext.map(attrs["seniority"]).to_numpy(dtype=object)
-    function = ext.map(attrs["function"])
-    role = ext.map(attrs["crm_role"])
+    at = positions_in(ext, attrs["address"])
+
+    def attr(col: str) -> pd.Series:
+        return take_or_na(attrs[col], at, ext.index)
+
+    seniority, function, role = attr("seniority").to_numpy(dtype=object), attr("function"), attr("crm_role")
     start, engaged_end, published_end = ps["start"].to_numpy(), ps["engaged_end"].to_numpy(), ps["published_end"]
     grids: dict[str, np.ndarray] = {}
 
@@ -124,8 +127,7 @@ def account_scores_over_days(
     c_roles = pd.DataFrame({"account_id": c["account_id"], "crm_role": _str(c["crm_role"]).str.strip().str.lower()})
     c_roles = c_roles[c_roles["crm_role"].isin(config.key_roles)].drop_duplicates()
     static_roles = c_roles.groupby("account_id")["crm_role"].nunique().reindex(acc_ids).fillna(0).to_numpy("int64")
-    listed = set(zip(c_roles["account_id"], c_roles["crm_role"]))
-    unlisted = is_key & ~np.fromiter(((a, r) in listed for a, r in zip(ps["account_id"], role)), bool, len(ps))
+    unlisted = is_key & ~_pairs_in(ps["account_id"], role, c_roles["account_id"], c_roles["crm_role"])
     grids["key_roles_total"] = static_roles[:, None] + distinct(role_codes, unlisted)
 
     # Contacts: the CRM's count, else the externals seen (published, or touched within the horizon).
@@ -157,3 +159,11 @@ def account_scores_over_days(
         used = sv.groupby("account_id")["service"].nunique()
         out["services_depth"] = out["account_id"].map(used).fillna(0.0).astype("float64")
     return derive_scores(out, config).sort_values(["as_of", "account_id"], ignore_index=True)
+
+
+def _pairs_in(first: pd.Series, second: pd.Series, wanted_first: pd.Series, wanted_second: pd.Series) -> np.ndarray:
+    """True where (first, second) is one of the (wanted_first, wanted_second) pairs; missing never matches."""
+    wanted = pd.MultiIndex.from_arrays([wanted_first.to_numpy(dtype=object), wanted_second.to_numpy(dtype=object)])
+    probe = pd.MultiIndex.from_arrays([first.to_numpy(dtype=object), second.to_numpy(dtype=object)])
+    hit = wanted.unique().get_indexer(probe) >= 0
+    return hit & first.notna().to_numpy() & second.notna().to_numpy()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.distinct import is_in
+from relationship_pipeline.distinct import is_in, on_distinct, positions_in
 from relationship_pipeline.schemas import ALERTS, conform, empty_frame
 from relationship_pipeline.scoring.account_scores import UNASSIGNED
 from relationship_pipeline.scoring.alerts import (
@@ -192,31 +192,48 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
     if champ.empty:
         return pd.DataFrame()
     names = name_spans(people, seen, axis, config)
-    names["key"] = _norm_name(names["name"])
-    names = names[names["key"].notna() & names["key"].ne("").fillna(False)]
+    key = on_distinct(names["name"].astype("string"), _norm_name)
+    usable = (key.notna() & key.ne("")).fillna(False).to_numpy(dtype=bool)
+    names = names[usable].reset_index(drop=True)
+    # names and addresses compared as integers from here on (a common name matches many people);
+    # address codes sort like the addresses
+    names["key"] = pd.factorize(key[usable])[0]
+    names["code"], addresses = pd.factorize(names["address"], sort=True)
     # the CRM name where there is one (the people rows carry it), else the name seen by that day
-    champ_spans = names.merge(champ[["address", "account_id"]], on="address")
+    champ_spans = _on_address(names, champ[["address", "account_id"]])
+    # one code per (account, champion, name) group, in the order of those strings
+    champ_spans["group"] = champ_spans.groupby(["account_id", "address", "name"], sort=True).ngroup()
     ext = people.loc[~people["is_internal"].astype("boolean").fillna(False).astype(bool), ["address", "account_id"]]
-    others = names.merge(ext.astype("string"), on="address")
-    m = champ_spans.merge(others, on="key", suffixes=("", "_new"))
-    m = m[(m["address_new"] != m["address"]) & (m["account_id_new"].fillna(UNASSIGNED) != m["account_id"])]
+    others = _on_address(names, ext.astype("string").drop_duplicates("address"))
+    others["account_id"] = others["account_id"].fillna(UNASSIGNED)
+    account_codes, account_ids = pd.factorize(pd.concat([champ_spans["account_id"], others["account_id"]]))
+    champ_spans["account"], others["account"] = account_codes[: len(champ_spans)], account_codes[len(champ_spans) :]
+    columns = ["key", "code", "account", "start", "end"]
+    m = champ_spans[[*columns, "group"]].merge(others[columns], on="key", suffixes=("", "_new"))
+    m = m[(m["code_new"] != m["code"]) & (m["account_new"] != m["account"])]
     m = m.assign(start=np.maximum(m["start"], m["start_new"]), end=np.minimum(m["end"], m["end_new"]))
     m = m[m["start"] < m["end"]]
     if m.empty:
         return pd.DataFrame()
-    where = m["account_id_new"].fillna(UNASSIGNED)
-    m = m.assign(new=m["address_new"] + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")")
     # the set of new addresses only changes where a match starts or ends: one text per segment
-    group = ["account_id", "address", "name"]
-    bounds = pd.concat([m[[*group, "start"]], m[[*group, "end"]].rename(columns={"end": "start"})])
-    bounds = bounds.drop_duplicates().sort_values([*group, "start"], ignore_index=True)
-    bounds["end"] = bounds.groupby(group, sort=False)["start"].shift(-1)
+    bounds = pd.concat([m[["group", "start"]], m[["group", "end"]].rename(columns={"end": "start"})])
+    bounds = bounds.drop_duplicates().sort_values(["group", "start"], ignore_index=True)
+    bounds["end"] = bounds.groupby("group", sort=False)["start"].shift(-1)
     segments = bounds.dropna(subset=["end"]).astype({"end": "int64"})
-    active = segments.merge(m[[*group, "start", "end", "address_new", "new"]], on=group, suffixes=("", "_m"))
+    active = segments.merge(m[["group", "start", "end", "code_new"]], on="group", suffixes=("", "_m"))
     active = active[(active["start_m"] <= active["start"]) & (active["start"] < active["end_m"])]
-    active = active.sort_values([*group, "start", "address_new"])
-    texts = _moved_to_texts(active, [*group, "start", "end"])
-    daily = _expand(texts, "start", "end")
+    active = active.sort_values(["group", "start", "code_new"])
+    # each place as "address (account)": only the places listed are spelled out
+    places = others.drop_duplicates("code").set_index("code")["account_id"]
+    segment = active.groupby(["group", "start", "end"], sort=True)
+    listed = active[segment.cumcount().to_numpy() < MAX_LISTED_PLACES]
+    where = places.reindex(listed["code_new"]).to_numpy(dtype=object)
+    where = pd.Series(where, index=listed.index, dtype="string")
+    address_new = pd.Series(addresses.take(listed["code_new"].to_numpy()), index=listed.index, dtype="string")
+    listed = listed.assign(new=address_new + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")")
+    texts = _moved_to_texts(listed, ["group", "start", "end"], sizes=segment.size())
+    who = champ_spans.drop_duplicates("group").set_index("group")[["account_id", "address", "name"]]
+    daily = _expand(texts.join(who, on="group"), "start", "end")
     detail = "Champion " + daily["name"] + " (" + daily["address"] + ") now appears at " + daily["new"] + "."
     return pd.DataFrame(
         {
@@ -229,9 +246,20 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
     )
 
 
-def _moved_to_texts(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _on_address(names: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """``names.merge(table, on="address")`` for a ``table`` of one row per address (address,
+    account_id): the rows whose address it holds, in their order, with its account_id."""
+    at = positions_in(names["address"], table["address"])
+    hit = at >= 0
+    return names[hit].reset_index(drop=True).assign(account_id=table["account_id"].array.take(at[hit]))
+
+
+def _moved_to_texts(rows: pd.DataFrame, keys: list[str], sizes: pd.Series | None = None) -> pd.DataFrame:
     """``alerts.moved_to_text`` of each group's ``new`` column, column-wise (one Python call per
-    group took seconds a day at 20,000 accounts): ``keys`` plus ``new``, groups in key order."""
+    group took seconds a day at 20,000 accounts): ``keys`` plus ``new``, groups in key order.
+
+    ``sizes``: each group's full size (indexed by ``keys``) where ``rows`` holds only its first
+    ``MAX_LISTED_PLACES`` rows."""
     group = rows.groupby(keys, sort=True)
     rank = group.cumcount()
     listed = rows[rank < MAX_LISTED_PLACES].assign(rank=rank[rank < MAX_LISTED_PLACES])
@@ -240,7 +268,7 @@ def _moved_to_texts(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for k in range(1, MAX_LISTED_PLACES):
         if k in wide:
             text = text + (", " + wide[k].astype("string")).fillna("")
-    more = group.size().reindex(wide.index) - MAX_LISTED_PLACES
+    more = (group.size() if sizes is None else sizes).reindex(wide.index) - MAX_LISTED_PLACES
     text = text + (" and " + more.astype("string") + " more").where(more > 0, "")
     return text.rename("new").reset_index()
 
