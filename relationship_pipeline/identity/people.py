@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from relationship_pipeline.distinct import on_distinct, take_or_na
+from relationship_pipeline.distinct import on_distinct, positions_in, take_or_na
 from relationship_pipeline.identity.addresses import canonical_addresses, domain_of
 from relationship_pipeline.identity.titles import function_from_title, seniority_from_title
 from relationship_pipeline.schemas import PEOPLE, conform, empty_frame
@@ -92,19 +95,24 @@ def resolve_people(
         internal_domains = internal_domains_from_team(team)
     domains = {str(d).strip().lstrip("@").lower() for d in internal_domains if isinstance(d, str) and d.strip()}
     names = seen["name"] if "name" in seen.columns else pd.Series(pd.NA, index=seen.index)
-    names_seen = (
-        seen.assign(name=names.astype("string").str.strip().replace("", pd.NA))
-        .sort_values(["address", "name"], na_position="last")
-        .drop_duplicates("address")
-        .set_index("address")["name"]
-    )
+    names = names.astype("string").str.strip().replace("", pd.NA)
+    if names.isna().all():  # no display names: the distinct addresses, in order
+        addresses = pd.Index(pd.unique(seen["address"]), dtype="string").sort_values()
+        names_seen = pd.Series(pd.NA, index=addresses, dtype="string")
+    else:
+        names_seen = (
+            seen.assign(name=names)
+            .sort_values(["address", "name"], na_position="last")
+            .drop_duplicates("address")
+            .set_index("address")["name"]
+        )
     people = pd.DataFrame({"address": names_seen.index.astype("string")})
     key = canonical_addresses(people["address"], aliases)
     people["domain"] = domain_of(key)
 
     team_idx = _crm_index(team, aliases)
     contact_idx = _crm_index(contacts, aliases)
-    at_team, at_contact = team_idx.index.get_indexer(key), contact_idx.index.get_indexer(key)
+    at_team, at_contact = positions_in(key, team_idx.index), positions_in(key, contact_idx.index)
 
     def from_team(col: str) -> pd.Series:
         return take_or_na(team_idx[col], at_team, key.index)
@@ -129,7 +137,7 @@ def resolve_people(
     people["account_id"] = people["account_id"].fillna(UNASSIGNED).where(~people["is_internal"], INTERNAL)
 
     crm_name = _blank_to_na(from_team("name")).fillna(_blank_to_na(from_contacts("name")))
-    people["name"] = crm_name.fillna(take_or_na(names_seen, names_seen.index.get_indexer(people["address"]), key.index))
+    people["name"] = crm_name.fillna(take_or_na(names_seen, np.arange(len(names_seen)), key.index))
     title = _blank_to_na(from_team("title")).fillna(_blank_to_na(from_contacts("title")))
     people["title"] = title
     people["seniority"] = on_distinct(people["title"].astype("string"), seniority_from_title)
@@ -160,7 +168,7 @@ def _in_domains_of(domains: pd.Series, wanted: set[str]) -> pd.Series:
     hit = domains.isin(wanted)
     candidate = domains.copy()
     for _ in range(4):  # up to 4 subdomain levels, as for account domains
-        candidate = candidate.str.split(".", n=1).str[1].astype("string")
+        candidate = _parent_domain(candidate)
         hit = hit | candidate.isin(wanted)
     return hit.fillna(False).astype(bool)
 
@@ -175,6 +183,14 @@ def _account_by_domain_of(domains: pd.Series, domain_map: pd.DataFrame) -> pd.Se
     result = domains.map(lookup)
     candidate = domains.copy()
     for _ in range(4):  # up to 4 subdomain levels
-        candidate = candidate.str.split(".", n=1).str[1].astype("string")
+        candidate = _parent_domain(candidate)
         result = result.fillna(candidate.map(lookup))
     return result.astype("string")
+
+
+def _parent_domain(domains: pd.Series) -> pd.Series:
+    """What follows the first dot (``mail.acme.com`` → ``acme.com``), <NA> without a dot: one
+    Arrow regex over the column."""
+    text = pa.array(domains.astype("string").array)
+    rest = pc.struct_field(pc.extract_regex(text, r"^[^.]*\.(?P<rest>.*)$"), [0])
+    return pd.Series(pd.array(rest, dtype="string"), index=domains.index, name=domains.name)
