@@ -8,6 +8,7 @@ from relationship_pipeline.assets import all_assets
 from relationship_pipeline.io_manager import WarehouseIOManager
 from relationship_pipeline.jobs import daily_pipeline
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.run_memo import RunMemo
 from relationship_pipeline.schedules import daily_schedule
 from relationship_pipeline.sensors import input_folder_sensor
 
@@ -21,5 +22,6 @@ defs = dg.Definitions(
         "warehouse": WarehouseResource(),
         "input_folder": InputFolder(),
         "scoring": ScoringSettings(),
+        "run_memo": RunMemo(),
     },
 )

@@ -15,6 +15,7 @@ from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.io_manager import WarehouseIOManager
 from relationship_pipeline.pair_store import pair_strength_as_of
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.run_memo import RunMemo
 from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
 from relationship_pipeline.sources.crm import load_crm
 from relationship_pipeline.sources.input_folder import read_interactions
@@ -50,6 +51,7 @@ def resources(data_dir: Path, url: str) -> dict:
         "warehouse": WarehouseResource(url=url),
         "input_folder": InputFolder(data_dir=str(data_dir)),
         "scoring": ScoringSettings(),
+        "run_memo": RunMemo(),
     }
 
 
@@ -242,3 +244,22 @@ def test_one_range_run_and_day_by_day_runs_give_the_same_tables(demo_dir, tmp_pa
         left, right = (f.sort_values(keys, ignore_index=True) for f in (left, right))
         assert len(left) > 0 or table == "alerts", table
         pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-12, obj=table)
+
+
+def test_account_scores_and_alerts_share_one_set_of_pair_spans_per_run(demo_dir, tmp_path, monkeypatch):
+    from relationship_pipeline.assets import accounts
+    from relationship_pipeline.scoring.pair_spans import PairSpans
+
+    axes = []
+
+    def counted(cls, rows, axis, config, always):
+        axes.append((axis.first, axis.n))
+        return original(rows, axis, config, always)
+
+    original = PairSpans.build
+    monkeypatch.setattr(accounts.PairSpans, "build", classmethod(counted))
+    url = f"sqlite:///{tmp_path / 'memo.sqlite'}"
+    assert run(demo_dir, url, START, START + timedelta(days=2)).success
+    assert run(demo_dir, url, START + timedelta(days=3), START + timedelta(days=3)).success
+    # one build per run, each on that run's days: nothing is reused from the run before
+    assert axes == [(START, 3), (START + timedelta(days=3), 1)]

@@ -78,15 +78,13 @@ def horizon(touches: pd.DataFrame, first: date, last: date) -> pd.DataFrame:
 def vectorised_scores(year, first: date, last: date) -> pd.DataFrame:
     crm = year["crm"]
     return account_scores_over_days(
-        DayAxis.of([first, last]),
-        run_rows(year, first, last),
+        PairSpans.build(run_rows(year, first, last), DayAxis.of([first, last]), CFG, always=year["always"]),
         year["people"],
         crm.accounts,
         crm.contacts,
         account_activity(horizon(year["touches"], first, last)),
         crm.services,
         CFG,
-        always=year["always"],
     )
 
 

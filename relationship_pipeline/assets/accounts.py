@@ -1,6 +1,7 @@
 """Accounts group: daily account activity, account scores (seed 000, 002, 004) and alerts."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import dagster as dg
 import pandas as pd
@@ -11,6 +12,7 @@ from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.names_store import names_seen, write_names_checkpoint
 from relationship_pipeline.pair_store import SPAN_COLUMNS, pair_rows_for_run
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.run_memo import RunMemo
 from relationship_pipeline.scoring.account_activity import account_activity as build_account_activity
 from relationship_pipeline.scoring.account_days import account_scores_over_days
 from relationship_pipeline.scoring.alert_days import alerts_over_days
@@ -63,6 +65,54 @@ def identities(
     )
 
 
+class RunPairs(NamedTuple):
+    """What account_scores and alerts both derive for a run: the pair spans on the run's days,
+    the names seen over the horizon, and who each address is (CRM names only)."""
+
+    spans: PairSpans
+    seen: pd.DataFrame
+    who: pd.DataFrame
+
+
+RUN_PAIRS = "run_pairs"
+
+
+def run_pairs(
+    context,
+    run_memo,
+    input_folder,
+    config,
+    wh,
+    pair_strength,
+    people,
+    crm_team,
+    crm_contacts,
+    crm_accounts,
+    crm_aliases,
+) -> RunPairs:
+    """The run's :class:`RunPairs`, computed by the first of account_scores and alerts that asks."""
+    days = partition_days(context)
+
+    def compute() -> RunPairs:
+        rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
+        horizon = config.engagement_horizon_days
+        seen = names_seen(wh, days, people, horizon, checkpoint=horizon <= ENGAGEMENT_HORIZON_DAYS)
+        # identity does not change within a run; only the display names known by each day do
+        who = identities(
+            rows,
+            seen.assign(name=pd.NA),
+            crm_team,
+            crm_contacts,
+            crm_accounts,
+            input_folder.internal_domains,
+            crm_aliases,
+        )
+        always = canonical_addresses(crm_contacts["address"], crm_aliases)
+        return RunPairs(PairSpans.build(rows, DayAxis.of(days), config, always=always), seen, who)
+
+    return run_memo.get(context.run_id, (RUN_PAIRS, tuple(days), repr(config)), compute)
+
+
 @daily_asset(GROUP)
 def account_activity(context: dg.AssetExecutionContext, scoring: ScoringSettings, pair_touches: pd.DataFrame):
     """Interactions that count toward engagement (seed 004), per account, day, channel and category.
@@ -82,6 +132,7 @@ def account_activity(context: dg.AssetExecutionContext, scoring: ScoringSettings
 @daily_asset(GROUP, history={"account_activity": ENGAGEMENT_HORIZON_DAYS - 1})
 def account_scores(
     context: dg.AssetExecutionContext,
+    run_memo: RunMemo,
     input_folder: InputFolder,
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
@@ -102,27 +153,26 @@ def account_scores(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
-    # scores need who each address is, not the names seen over the horizon (the alerts do)
-    seen = people[["as_of", "address", "name"]]
-    who = identities(rows, seen, crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases)
+    shared = run_pairs(
+        context,
+        run_memo,
+        input_folder,
+        config,
+        wh,
+        pair_strength,
+        people,
+        crm_team,
+        crm_contacts,
+        crm_accounts,
+        crm_aliases,
+    )
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
     activity = (
         account_activity[account_activity["as_of"] >= horizon_start]
         if config.engagement_horizon_days <= ENGAGEMENT_HORIZON_DAYS
         else wh.read("account_activity", start=horizon_start, end=days[-1].isoformat())  # longer than declared
     )
-    df = account_scores_over_days(
-        DayAxis.of(days),
-        rows,
-        who,
-        crm_accounts,
-        crm_contacts,
-        activity,
-        crm_services,
-        config,
-        always=canonical_addresses(crm_contacts["address"], crm_aliases),
-    )
+    df = account_scores_over_days(shared.spans, shared.who, crm_accounts, crm_contacts, activity, crm_services, config)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
@@ -143,6 +193,7 @@ def account_scores(
 )
 def alerts(
     context: dg.AssetExecutionContext,
+    run_memo: RunMemo,
     input_folder: InputFolder,
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
@@ -162,22 +213,27 @@ def alerts(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    rows = pair_rows_for_run(wh, days, pair_strength, config, columns=SPAN_COLUMNS)
-    horizon = config.engagement_horizon_days
-    seen = names_seen(wh, days, people, horizon, checkpoint=horizon <= ENGAGEMENT_HORIZON_DAYS)
-    # identity does not change within a run; only the display names known by each day do
-    resolved = identities(
-        rows, seen.assign(name=pd.NA), crm_team, crm_contacts, crm_accounts, input_folder.internal_domains, crm_aliases
+    shared = run_pairs(
+        context,
+        run_memo,
+        input_folder,
+        config,
+        wh,
+        pair_strength,
+        people,
+        crm_team,
+        crm_contacts,
+        crm_accounts,
+        crm_aliases,
     )
+    run_memo.release(context.run_id, RUN_PAIRS)  # alerts is the last reader
     history = account_scores  # the run's days and the baseline window before them
     if config.engagement_baseline_days > BASELINE_DAYS:  # a longer baseline than declared
         start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
         history = wh.read("account_scores", start=start, end=days[-1].isoformat(), columns=ALERT_COLUMNS)
-    spans = PairSpans.build(
-        rows, DayAxis.of(days), config, always=canonical_addresses(crm_contacts["address"], crm_aliases)
-    )
-    df = alerts_over_days(spans, in_run(account_scores, context), resolved, seen, crm_contacts, history, config)
-    write_names_checkpoint(wh, days, seen, ENGAGEMENT_HORIZON_DAYS, keep=config.state_checkpoints)
+    scores = in_run(account_scores, context)
+    df = alerts_over_days(shared.spans, scores, shared.who, shared.seen, crm_contacts, history, config)
+    write_names_checkpoint(wh, days, shared.seen, ENGAGEMENT_HORIZON_DAYS, keep=config.state_checkpoints)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,

@@ -65,26 +65,24 @@ def engagement_points_over_days(
 
 
 def account_scores_over_days(
-    axis: DayAxis,
-    pair_rows: pd.DataFrame,
+    spans: PairSpans,
     people: pd.DataFrame,
     accounts: pd.DataFrame,
     contacts: pd.DataFrame,
     activity: pd.DataFrame,
     services: pd.DataFrame | None,
     config: ScoringConfig,
-    always: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """ACCOUNT_SCORES for every day of ``axis``: one row per CRM account per day.
+    """ACCOUNT_SCORES for every day of ``spans.axis``: one row per CRM account per day.
 
-    ``pair_rows``: the full pair state at the end of the day before the axis, then every change
-    row on the axis; ``always``: the external addresses published whatever their score (CRM
-    contacts); ``activity``: ACCOUNT_ACTIVITY from ``engagement_horizon_days`` before the axis on.
+    ``spans``: the full pair state at the end of the day before the axis, then every change row
+    on it, as spans (:meth:`PairSpans.build`, with the CRM contacts always published);
+    ``activity``: ACCOUNT_ACTIVITY from ``engagement_horizon_days`` before the axis on.
     """
+    axis = spans.axis
     acc_ids = pd.Index(_str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id")
     acc_ids = acc_ids[acc_ids != UNASSIGNED]
     n_acc, n_days = len(acc_ids), axis.n
-    spans = PairSpans.build(pair_rows, axis, config, always)
     ps = spans.rows
     ps = ps[is_in(ps["account_id"], acc_ids)].reset_index(drop=True)
     acc = acc_ids.get_indexer(ps["account_id"])
