@@ -77,19 +77,17 @@ class RunPairs(NamedTuple):
 RUN_PAIRS = "run_pairs"
 
 
-def run_pairs(
-    context,
-    run_memo,
-    input_folder,
-    config,
-    wh,
-    pair_strength,
-    people,
-    crm_team,
-    crm_contacts,
-    crm_accounts,
-    crm_aliases,
-) -> RunPairs:
+class CrmFrames(NamedTuple):
+    """The CRM tables identity resolution reads, and the configured internal domains."""
+
+    team: pd.DataFrame
+    contacts: pd.DataFrame
+    accounts: pd.DataFrame
+    aliases: pd.DataFrame
+    internal_domains: list[str]
+
+
+def run_pairs(context, run_memo: RunMemo, config, wh, pair_strength, people, crm: CrmFrames) -> RunPairs:
     """The run's :class:`RunPairs`, computed by the first of account_scores and alerts that asks."""
     days = partition_days(context)
 
@@ -99,15 +97,9 @@ def run_pairs(
         seen = names_seen(wh, days, people, horizon, checkpoint=horizon <= ENGAGEMENT_HORIZON_DAYS)
         # identity does not change within a run; only the display names known by each day do
         who = identities(
-            rows,
-            seen.assign(name=pd.NA),
-            crm_team,
-            crm_contacts,
-            crm_accounts,
-            input_folder.internal_domains,
-            crm_aliases,
+            rows, seen.assign(name=pd.NA), crm.team, crm.contacts, crm.accounts, crm.internal_domains, crm.aliases
         )
-        always = canonical_addresses(crm_contacts["address"], crm_aliases)
+        always = canonical_addresses(crm.contacts["address"], crm.aliases)
         return RunPairs(PairSpans.build(rows, DayAxis.of(days), config, always=always), seen, who)
 
     return run_memo.get(context.run_id, (RUN_PAIRS, tuple(days), repr(config)), compute)
@@ -153,19 +145,8 @@ def account_scores(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    shared = run_pairs(
-        context,
-        run_memo,
-        input_folder,
-        config,
-        wh,
-        pair_strength,
-        people,
-        crm_team,
-        crm_contacts,
-        crm_accounts,
-        crm_aliases,
-    )
+    crm = CrmFrames(crm_team, crm_contacts, crm_accounts, crm_aliases, input_folder.internal_domains)
+    shared = run_pairs(context, run_memo, config, wh, pair_strength, people, crm)
     horizon_start = (days[0] - timedelta(days=config.engagement_horizon_days - 1)).isoformat()
     activity = (
         account_activity[account_activity["as_of"] >= horizon_start]
@@ -213,19 +194,8 @@ def alerts(
     config = scoring.config()
     days = partition_days(context)
     wh = warehouse.warehouse()
-    shared = run_pairs(
-        context,
-        run_memo,
-        input_folder,
-        config,
-        wh,
-        pair_strength,
-        people,
-        crm_team,
-        crm_contacts,
-        crm_accounts,
-        crm_aliases,
-    )
+    crm = CrmFrames(crm_team, crm_contacts, crm_accounts, crm_aliases, input_folder.internal_domains)
+    shared = run_pairs(context, run_memo, config, wh, pair_strength, people, crm)
     run_memo.release(context.run_id, RUN_PAIRS)  # alerts is the last reader
     history = account_scores  # the run's days and the baseline window before them
     if config.engagement_baseline_days > BASELINE_DAYS:  # a longer baseline than declared
