@@ -23,3 +23,8 @@ defs = dg.Definitions(
         "scoring": ScoringSettings(),
     },
 )
+
+
+def daily_pipeline_job() -> dg.JobDefinition:
+    """The ``daily_pipeline`` job with the resources bound: a module-level target for ``dg.reconstructable``."""
+    return defs.resolve_job_def("daily_pipeline")
