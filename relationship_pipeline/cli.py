@@ -4,7 +4,9 @@
     relationship-pipeline summary --warehouse URL [--as-of YYYY-MM-DD]
 
 Each chunk of days is one Dagster run (a single-run backfill of the ``daily_pipeline`` job),
-recorded in the instance at $DAGSTER_HOME when set, so the UI shows it. Exit status is 2 for a
+recorded in the instance at $DAGSTER_HOME when set, so the UI shows it. Runs execute in this
+process (``execute_job`` with the in-process executor, not ``execute_in_process``, which keeps
+every step's output frame alive until the next run's result replaces it). Exit status is 2 for a
 configuration error found before any run starts (arguments, the input folder, the warehouse URL,
 the scoring file, a missing or unreadable CRM), 1 when a run fails or a blocking check fails,
 naming the check.
@@ -29,6 +31,12 @@ from relationship_pipeline.settings import (
     START_DATE_ENV,
     WAREHOUSE_URL_ENV,
 )
+
+# Every step in this process, so the IO manager hands frames from step to step; warnings only.
+RUN_CONFIG = {
+    "execution": {"config": {"in_process": {}}},
+    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,11 +149,13 @@ def _chunks(start: date, end: date, size: int) -> list[tuple[date, date]]:
 def _run(args: argparse.Namespace) -> int:
     _configure_environment(args)
 
-    from relationship_pipeline.definitions import defs
+    import dagster as dg
+
+    from relationship_pipeline.definitions import daily_pipeline_job
     from relationship_pipeline.instance import cli_instance
 
-    job = defs.resolve_job_def("daily_pipeline")
-    selection = _asset_selection(job, args.assets)
+    job = dg.reconstructable(daily_pipeline_job)
+    selection = _asset_selection(job.get_definition(), args.assets)
     instance = cli_instance()
     blocking_keys = _blocking_check_keys()
     chunks = _chunks(args.start, args.end, args.chunk_days)
@@ -154,11 +164,12 @@ def _run(args: argparse.Namespace) -> int:
     for i, (lo, hi) in enumerate(chunks, 1):
         began = time.monotonic()
         say(f"[{i}/{len(chunks)}] {lo}..{hi} running ...")
-        result = job.execute_in_process(
-            instance=instance,
+        result = dg.execute_job(
+            job,
+            instance,
             raise_on_error=False,
             asset_selection=selection,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config=RUN_CONFIG,
             tags={
                 "dagster/asset_partition_range_start": lo.isoformat(),
                 "dagster/asset_partition_range_end": hi.isoformat(),

@@ -25,3 +25,8 @@ defs = dg.Definitions(
         "run_memo": RunMemo(),
     },
 )
+
+
+def daily_pipeline_job() -> dg.JobDefinition:
+    """The ``daily_pipeline`` job with the resources bound: a module-level target for ``dg.reconstructable``."""
+    return defs.resolve_job_def("daily_pipeline")

@@ -326,13 +326,14 @@ def conform(df: pd.DataFrame, schema: dict[str, str], *, extra: dict[str, str] |
     """Return ``df`` with the schema's columns in order and cast to their dtypes.
 
     Missing columns are an error (a stage forgot something); columns not in the schema are dropped
-    unless named in ``extra``.
+    unless named in ``extra``. Columns already of their dtype are shared with ``df`` (copy-on-write),
+    not copied.
     """
     full = {**schema, **(extra or {})}
     missing = [c for c in full if c not in df.columns]
     if missing:
         raise ValueError(f"frame is missing columns {missing}; has {list(df.columns)}")
-    out = df.loc[:, list(full)].copy()
+    out = df.loc[:, list(full)]
     for col, dtype in full.items():
         if dtype == UTC_TS:
             out[col] = pd.to_datetime(out[col], utc=True).astype(UTC_TS)

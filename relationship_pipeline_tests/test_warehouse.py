@@ -4,6 +4,7 @@ import multiprocessing
 import time
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -324,3 +325,12 @@ def test_a_duckdb_engine_connection_in_the_same_process_may_stay_open(duckdb_url
         assert downstream.execute(sa.text("SELECT count(*) FROM alerts")).scalar() == 2
         wh.write("alerts", alerts("2025-01-02", 1), ["2025-01-02"])
         assert len(wh.read("alerts")) == 3
+
+
+def test_conform_shares_columns_already_of_their_dtype_and_never_changes_its_input():
+    df = pd.DataFrame({"x": np.arange(3.0), "n": [1.0, None, 3.0], "s": pd.array(["a", None, "c"], dtype="string")})
+    out = conform(df, {"x": "float64", "n": "int64", "s": "string"})
+    assert np.shares_memory(out["x"].to_numpy(), df["x"].to_numpy())  # no copy of a typed column
+    out.loc[0, "x"] = 9.0
+    assert df["x"].tolist() == [0.0, 1.0, 2.0] and df["n"].isna().sum() == 1
+    assert out["n"].tolist() == [1, 0, 3]
