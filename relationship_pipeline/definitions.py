@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from relationship_pipeline.assets import all_assets
-from relationship_pipeline.io_manager import WarehouseIOManager
+from relationship_pipeline.io_manager import WarehouseIOManager, table_readers
 from relationship_pipeline.jobs import daily_pipeline
 from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.run_memo import RunMemo
@@ -18,7 +18,7 @@ defs = dg.Definitions(
     schedules=[daily_schedule],
     sensors=[input_folder_sensor],
     resources={
-        "io_manager": WarehouseIOManager(),
+        "io_manager": WarehouseIOManager(readers=table_readers(all_assets)),
         "warehouse": WarehouseResource(),
         "input_folder": InputFolder(),
         "scoring": ScoringSettings(),

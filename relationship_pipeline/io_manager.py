@@ -21,12 +21,16 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
     transaction and downstream assets load exactly the range they map to. Within one process
     (the in-process executor) what a run has just written is handed to the steps that read it
     without a round trip through the warehouse; only the days before the run (declared history)
-    are read back. ``max_handoff_rows`` bounds the frames kept for that.
+    are read back. ``max_handoff_rows`` bounds the frames kept for that; with ``readers`` (each
+    table's reading ops, :func:`table_readers`) a frame is kept only until every one of them has
+    loaded it, and a table nothing reads is not kept at all.
     """
 
     url: str = ""  # empty: $RELATIONSHIP_PIPELINE_WAREHOUSE_URL or the DuckDB default
     max_handoff_rows: int = 20_000_000
+    readers: dict[str, list[str]] = {}  # table -> ops that load it; empty: keep every output
     _written: OrderedDict = PrivateAttr(default_factory=OrderedDict)  # table -> (keys, frame)
+    _unread: dict = PrivateAttr(default_factory=dict)  # table -> readers that have not loaded it yet
 
     def _warehouse(self) -> Warehouse:
         return Warehouse(self.url or default_warehouse_url())
@@ -43,6 +47,16 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         name = context.asset_key.path[-1]
+        frame = self._load(context, name)
+        unread = self._unread.get(name)
+        if unread is not None:
+            unread.discard(context.op_def.name)
+            if not unread:  # its last reader in the run has it
+                self._written.pop(name, None)
+                self._unread.pop(name)
+        return frame
+
+    def _load(self, context: dg.InputContext, name: str) -> pd.DataFrame:
         keys = context.asset_partition_keys if context.has_asset_partitions else ALL
         # an input may name the columns it uses (AssetIn metadata "columns"): a long history reads only those
         columns = (getattr(context, "definition_metadata", None) or {}).get("columns")
@@ -66,8 +80,24 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
 
     def _keep(self, name: str, keys, df: pd.DataFrame) -> None:
         self._written.pop(name, None)
-        if len(df) > self.max_handoff_rows:
+        self._unread.pop(name, None)
+        if len(df) > self.max_handoff_rows or (self.readers and not self.readers.get(name)):
             return
+        if self.readers:
+            self._unread[name] = set(self.readers[name])
         self._written[name] = (list(keys) if keys is not ALL else ALL, df)
         while sum(len(f) for _, f in self._written.values()) > self.max_handoff_rows:
             self._written.popitem(last=False)
+
+
+def table_readers(assets) -> dict[str, list[str]]:
+    """Each table's reading ops (a multi-asset's op reads for all its outputs), from the asset
+    definitions' inputs: what :class:`WarehouseIOManager` needs to let go of a frame."""
+    readers: dict[str, set[str]] = {}
+    for asset in assets:
+        for key in asset.keys_by_input_name.values():
+            readers.setdefault(key.path[-1], set()).add(asset.node_def.name)
+    for asset in assets:
+        for key in asset.keys:
+            readers.setdefault(key.path[-1], set())
+    return {table: sorted(ops) for table, ops in sorted(readers.items())}

@@ -86,3 +86,48 @@ def test_an_input_naming_its_columns_loads_only_those_from_memory_and_the_wareho
     ctx.definition_metadata = {"columns": cols}
     loaded = manager.load_input(ctx)
     assert list(loaded.columns) == cols and loaded["engagement_score"].tolist() == [1.0, 2.0]
+
+
+def out_context(keys):
+    return SimpleNamespace(
+        asset_key=dg.AssetKey("account_scores"),
+        has_asset_partitions=True,
+        asset_partition_keys=keys,
+        add_output_metadata=lambda metadata: None,
+    )
+
+
+def reader(keys, op: str):
+    return SimpleNamespace(**vars(context(keys)), op_def=SimpleNamespace(name=op))
+
+
+def test_a_frame_is_let_go_once_every_reader_has_it_and_an_unread_table_is_never_kept(sqlite_url, monkeypatch):
+    days = ["2025-01-03"]
+    manager = WarehouseIOManager(url=sqlite_url, readers={"account_scores": ["alerts", "account_trends"]})
+    monkeypatch.setattr(WarehouseIOManager, "_warehouse", lambda self: Counting(sqlite_url))
+    manager.handle_output(out_context(days), scores(days, 2.0))
+    Counting.reads.clear()
+    assert manager.load_input(reader(days, "alerts"))["engagement_score"].tolist() == [2.0]
+    assert Counting.reads == []  # from memory: account_trends has not read it yet
+    assert manager.load_input(reader(days, "account_trends"))["engagement_score"].tolist() == [2.0]
+    assert Counting.reads == []
+    # both readers have it: a later load reads the warehouse, with the same rows
+    assert manager.load_input(reader(days, "alerts"))["engagement_score"].tolist() == [2.0]
+    assert Counting.reads == [days]
+
+    unread = WarehouseIOManager(url=sqlite_url, readers={"account_scores": []})
+    unread.handle_output(out_context(days), scores(days, 3.0))
+    Counting.reads.clear()
+    assert unread.load_input(reader(days, "alerts"))["engagement_score"].tolist() == [3.0]
+    assert Counting.reads == [days]
+
+
+def test_table_readers_lists_the_ops_that_load_each_table():
+    from relationship_pipeline.assets import all_assets
+    from relationship_pipeline.io_manager import table_readers
+
+    readers = table_readers(all_assets)
+    assert readers["account_scores"] == ["account_trends", "alerts", "score_nrr_correlation"]
+    assert readers["interactions"] == ["pair_touches"]
+    assert readers["alerts"] == [] and readers["quarantine"] == []
+    assert readers["crm_contacts"] == ["account_scores", "alerts", "pair_strength", "people"]
