@@ -20,6 +20,7 @@ from relationship_pipeline.sources.columns import (
     cells_of,
     distinct,
     obj,
+    plain_parsed,
     sha1_ids,
     table_timestamps,
     text_array,
@@ -48,7 +49,7 @@ def columnar_calls(
     parties = []
     for role in _ROLES:
         codes, texts = distinct(column(role))
-        found = [_party(t, role, book) for t in texts]  # (key, name, address, unmatched) | None
+        found = _parties(texts, role, book)  # (key, name, address, unmatched) | None
         taken &= np.array([f is not None for f in found], dtype=bool)[codes]
         parties.append((codes, [f or ("", None, "", False) for f in found]))
     keep = np.flatnonzero(taken)
@@ -94,6 +95,15 @@ def _duration(cell: str) -> float | None:
         return parse_duration_s(cell)
     except ValueError:
         return None
+
+
+def _parties(texts: list[str], role: str, book: PhoneBook) -> list[tuple | None]:
+    """:func:`_party` of each text: plain email addresses column-wise (``columns.plain_parsed``)."""
+    plain, names, addresses = plain_parsed(texts)
+    return [
+        (addresses[k], names[k], addresses[k], False) if plain[k] else _party(text, role, book)
+        for k, text in enumerate(texts)
+    ]
 
 
 def _party(text: str, role: str, book: PhoneBook) -> tuple | None:

@@ -25,6 +25,7 @@ from relationship_pipeline.sources.columns import (
     joined_ids,
     microseconds,
     obj,
+    parse_addresses,
     table_timestamps,
     text_array,
     utc_seconds,
@@ -55,7 +56,7 @@ def columnar_meetings(table: Table, rows: np.ndarray, source: str) -> tuple[pd.D
     org_codes, org_cells = distinct(column("organizer"))
     organizers = [_organizer(c) for c in org_cells]  # ((address, name),) | () | None when unusable
     taken &= np.array([o is not None for o in organizers], dtype=bool)[org_codes]
-    attendees, bad = expand(column("attendees"), ";", _attendee, 2)
+    attendees, bad = expand(column("attendees"), ";", _attendee, 2, many=_attendees)
     taken &= bad == 0
     keep = np.flatnonzero(taken)
     duration = np.where(no_end, np.where(date_only, _SECONDS_PER_DAY, math.nan), (end_us - start_us) / 1e6)
@@ -94,6 +95,17 @@ def _attendee(item: str) -> tuple[tuple, int]:
         return (), 0
     name, address = parse_address(token)
     return ((), 1) if address is None else (((name, address),), 0)
+
+
+def _attendees(items: list[str]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """:func:`_attendee` of each item as ``columns.expand`` takes them: ``(lengths, counts, [names, addresses])``."""
+    tokens = [item.strip() for item in items]
+    names, addresses = parse_addresses(tokens)
+    blank = np.array([not t for t in tokens], dtype=bool)
+    usable = ~blank & np.array([a is not None for a in addresses], dtype=bool)
+    lengths = usable.astype(np.int64)
+    counts = (~blank & ~usable).astype(np.int64)
+    return lengths, counts, [names[usable], addresses[usable]]
 
 
 def _participants(org_codes, organizers, attendees, keep, rows) -> pd.DataFrame:
