@@ -201,3 +201,63 @@ def test_champion_texts_column_wise_equal_the_snapshot_text_per_group():
     got = _moved_to_texts(rows, keys)
     assert want["new"].str.contains(" more").mean() > 0.5  # most groups list three and count the rest
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_namesake_first_seen_late_in_a_run_moves_the_champion_only_from_that_day():
+    """A CRM name holds from the address's first sighting: a run of three days gives the alerts
+    three one-day runs give (it once held from the run's first day, so chunking changed them)."""
+    from relationship_pipeline.scoring.alert_days import _champion_moved
+
+    contacts = pd.DataFrame(
+        {
+            "address": ["jane@acme.com", "jane@beta.com"],
+            "name": ["Jane Doe", "Jane Doe"],
+            "account_id": ["acme", "beta"],
+            "crm_role": ["champion", "user"],
+        }
+    )
+    people = pd.DataFrame(
+        {
+            "address": ["jane@acme.com", "jane@beta.com"],
+            "name": ["Jane Doe", "Jane Doe"],
+            "is_internal": [False, False],
+            "account_id": ["acme", "beta"],
+        }
+    ).astype({"address": "string", "name": "string", "account_id": "string"})
+    seen = pd.DataFrame(
+        {"as_of": ["2025-02-27", "2025-03-03"], "address": ["jane@acme.com", "jane@beta.com"], "name": [pd.NA, pd.NA]}
+    )
+    first = {"jane@acme.com": date(2025, 2, 27), "jane@beta.com": date(2025, 3, 3)}
+    accounts = pd.Index(["acme", "beta"], dtype="string")
+
+    def alerts(start: date, n: int) -> list[tuple[str, str]]:
+        axis = DayAxis(start, n)
+        last = start + timedelta(days=n - 1)
+        known = [a for a, d in first.items() if d <= last]
+        known_from = pd.Series({a: (first[a] - start).days for a in known}, dtype="int64")
+        out = _champion_moved(
+            axis,
+            accounts,
+            people[people["address"].isin(known)],
+            seen[seen["as_of"] <= last.isoformat()],
+            contacts,
+            CFG,
+            known_from,
+        )
+        return [] if out.empty else list(zip(axis.iso()[out["day"]], out["detail"]))
+
+    run = alerts(date(2025, 3, 1), 3)
+    by_day = [a for i in range(3) for a in alerts(date(2025, 3, 1) + timedelta(days=i), 1)]
+    assert run == by_day == [("2025-03-03", "Champion Jane Doe (jane@acme.com) now appears at jane@beta.com (beta).")]
+
+
+def test_first_known_days_take_the_earliest_pair_row_or_sighting():
+    from relationship_pipeline.scoring.alert_days import first_known_days
+
+    axis = DayAxis(date(2025, 3, 1), 5)
+    rows = pd.DataFrame(
+        {"internal_address": ["us@o.com", "us@o.com"], "external_address": ["a@x.com", "b@x.com"], "base": [-40, 3]}
+    )
+    seen = pd.DataFrame({"as_of": ["2025-03-02", "2025-03-05"], "address": ["b@x.com", "c@x.com"]})
+    got = first_known_days(PairSpans(rows, axis), seen).sort_index().to_dict()
+    assert got == {"a@x.com": -40, "b@x.com": 1, "c@x.com": 4, "us@o.com": -40}

@@ -145,15 +145,27 @@ def _engagement_drop(axis: DayAxis, scores: pd.DataFrame, history: pd.DataFrame,
     )
 
 
-def name_spans(people: pd.DataFrame, seen: pd.DataFrame, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
+def name_spans(
+    people: pd.DataFrame,
+    seen: pd.DataFrame,
+    axis: DayAxis,
+    config: ScoringConfig,
+    known_from: pd.Series | None = None,
+) -> pd.DataFrame:
     """(address, name, start, end): each address's name as known on each day of the axis.
 
-    The CRM name when there is one; else the latest display name seen within the engagement
-    horizon, so a seen name holds from its day until the address is seen under a name again or
-    the horizon passes.
+    The CRM name when there is one, from the day the address is first known (``known_from``:
+    address → axis day, 0 where absent; a run must not know on its first day whom mail shows
+    only on its last); else the latest display name seen within the engagement horizon, so a
+    seen name holds from its day until the address is seen under a name again or the horizon
+    passes.
     """
     crm = people.loc[people["name"].notna(), ["address", "name"]].astype("string")
-    fixed = crm.assign(start=0, end=axis.n)
+    start = np.zeros(len(crm), dtype="int64")
+    if known_from is not None and len(known_from):
+        at = positions_in(crm["address"], known_from.index.astype("string"))
+        start = np.where(at >= 0, known_from.to_numpy(dtype="int64")[at], 0)
+    fixed = crm.assign(start=np.clip(start, 0, axis.n), end=axis.n)
     named = seen.dropna(subset=["name"])
     named = named[~is_in(named["address"], crm["address"])]
     named = named.sort_values(["address", "as_of"], kind="stable").drop_duplicates(["address", "as_of"], keep="last")
@@ -185,13 +197,27 @@ def _coalesced(spans: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, config) -> pd.DataFrame:
+def first_known_days(spans: PairSpans, seen: pd.DataFrame) -> pd.Series:
+    """Each address's first day on the axis in a pair row or a sighting (negative: before it)."""
+    rows, axis = spans.rows, spans.axis
+    days = pd.concat(
+        [
+            pd.DataFrame({"address": rows["internal_address"], "day": rows["base"]}),
+            pd.DataFrame({"address": rows["external_address"], "day": rows["base"]}),
+            pd.DataFrame({"address": seen["address"], "day": axis.index(seen["as_of"])}),
+        ],
+        ignore_index=True,
+    )
+    return days.groupby("address", sort=False)["day"].min()
+
+
+def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, config, known_from) -> pd.DataFrame:
     if contacts is None or contacts.empty or people is None or people.empty:
         return pd.DataFrame()
     champ = champions(contacts, accounts)
     if champ.empty:
         return pd.DataFrame()
-    names = name_spans(people, seen, axis, config)
+    names = name_spans(people, seen, axis, config, known_from=known_from)
     key = on_distinct(names["name"].astype("string"), _norm_name)
     usable = (key.notna() & key.ne("")).fillna(False).to_numpy(dtype=bool)
     names = names[usable].reset_index(drop=True)
@@ -297,7 +323,7 @@ def alerts_over_days(
         _key_contact_cold(spans, accounts, people, contacts, config),
         _single_threaded(spans, scores[is_in(scores["account_id"], accounts)], config),
         _engagement_drop(axis, scores, score_history, config),
-        _champion_moved(axis, accounts, people, seen, contacts, config),
+        _champion_moved(axis, accounts, people, seen, contacts, config, first_known_days(spans, seen)),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
