@@ -262,3 +262,13 @@ def test_files_are_staged_in_groups_and_a_failure_keeps_the_groups_done(folder, 
     got, refresh = _staged(wh, folder, days)
     assert seen[0] not in refresh.parsed and seen[2] in refresh.parsed
     _assert_same(_whole(folder, days), got)
+
+
+def test_new_keys_are_the_distinct_present_values_not_seen_yet():
+    from relationship_pipeline.staging import _new_keys
+
+    values = pd.Series(["b", None, "a", "b", "c"], dtype="string")
+    assert _new_keys(values).tolist() == ["b", "a", "c"]
+    assert _new_keys(values, pd.Series(["a", "z"], dtype="string")).tolist() == ["b", "c"]
+    assert _new_keys(values, pd.Series([], dtype="string")).tolist() == ["b", "a", "c"]
+    assert _new_keys(pd.Series([None, None], dtype=object)).tolist() == []
