@@ -259,15 +259,19 @@ def _champion_moved(axis: DayAxis, accounts: pd.Index, people, seen, contacts, c
     listed = listed.assign(new=address_new + " (" + where.where(where != UNASSIGNED, "no CRM account") + ")")
     texts = _moved_to_texts(listed, ["group", "start", "end"], sizes=segment.size())
     who = champ_spans.drop_duplicates("group").set_index("group")[["account_id", "address", "name"]]
-    daily = _expand(texts.join(who, on="group"), "start", "end")
-    detail = "Champion " + daily["name"] + " (" + daily["address"] + ") now appears at " + daily["new"] + "."
+    segments = texts.join(who, on="group")
+    # the text once per segment, then one row per day of it
+    segments["detail"] = (
+        "Champion " + segments["name"] + " (" + segments["address"] + ") now appears at " + segments["new"] + "."
+    )
+    daily = _expand(segments[["account_id", "address", "detail", "start", "end"]], "start", "end")
     return pd.DataFrame(
         {
             "day": daily["day"],
             "account_id": daily["account_id"],
             "kind": "champion_moved",
             "address": daily["address"],
-            "detail": detail,
+            "detail": daily["detail"],
         }
     )
 

@@ -40,6 +40,7 @@ from relationship_pipeline.scoring.account_scores import (
     engaged_pairs,
     engaged_stakeholders,
 )
+from relationship_pipeline.text_join import joined
 
 # Minimum distinct earlier days of score history before an engagement drop can fire (the
 # brief's "at least ~14 days"). Not in ScoringConfig yet; see the module report.
@@ -81,18 +82,16 @@ def key_contacts(accounts: pd.Index, people, contacts, config: ScoringConfig) ->
 def cold_detail(who: pd.DataFrame, config: ScoringConfig) -> pd.Series:
     """The key_contact_cold text for rows with address, crm_role, seniority, is_key, days, last_at."""
     role = who["crm_role"].where(who["is_key"], who["seniority"]).astype("string").str.replace("_", " ")
-    return (
-        "Key contact "
-        + who["address"]
-        + " ("
-        + role
-        + ") has had no interaction with our team for "
-        + who["days"].astype("string")
-        + " days (last on "
-        + utc_day_text(who["last_at"])
-        + "; cold after "
-        + str(config.cold_after_days)
-        + " days)."
+    return joined(
+        "Key contact ",
+        who["address"],
+        " (",
+        role,
+        ") has had no interaction with our team for ",
+        who["days"].astype("string"),
+        " days (last on ",
+        utc_day_text(who["last_at"]),
+        f"; cold after {config.cold_after_days} days).",
     )
 
 
@@ -100,21 +99,21 @@ def single_threaded_rows(st: pd.DataFrame) -> pd.DataFrame:
     """address and detail of single-threaded accounts: the one engaged stakeholder (with its pair
     score and how many of our people reach it), else the one internal person all run through."""
     by_ext = st["engaged_stakeholders"] == 1
-    detail_ext = (
-        "Single-threaded: "
-        + st["external_address"].astype("string")
-        + " is the only engaged stakeholder (pair score "
-        + _fmt(st["score"], ".0f")
-        + "), reached by "
-        + st["internal_people"].astype("string")
-        + " of our people."
+    detail_ext = joined(
+        "Single-threaded: ",
+        st["external_address"],
+        " is the only engaged stakeholder (pair score ",
+        _fmt(st["score"], ".0f"),
+        "), reached by ",
+        st["internal_people"].astype("string"),
+        " of our people.",
     )
-    detail_int = (
-        "Single-threaded: all "
-        + st["engaged_stakeholders"].astype("string")
-        + " engaged stakeholders run through "
-        + st["internal_address"].astype("string")
-        + " alone."
+    detail_int = joined(
+        "Single-threaded: all ",
+        st["engaged_stakeholders"].astype("string"),
+        " engaged stakeholders run through ",
+        st["internal_address"],
+        " alone.",
     )
     return pd.DataFrame(
         {
