@@ -161,12 +161,13 @@ def dagster_step_seconds(dagster_home: Path) -> dict | None:
                 event = record.dagster_event
                 if event is None:
                     continue
-                if event.event_type_value == "STEP_SUCCESS":
+                # (the enum, not its stored value: RUN_START is stored as "PIPELINE_START")
+                if event.event_type == dg.DagsterEventType.STEP_SUCCESS:
                     seconds = event.event_specific_data.duration_ms / 1000
                     steps[event.step_key] = steps.get(event.step_key, 0.0) + seconds
-                elif event.event_type_value == "RUN_START":
+                elif event.event_type == dg.DagsterEventType.RUN_START:
                     start = record.timestamp
-                elif event.event_type_value in ("RUN_SUCCESS", "RUN_FAILURE"):
+                elif event.event_type in (dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE):
                     end = record.timestamp
             spans.append(end - start if start and end else None)
         span = sum(spans) if spans and None not in spans else None
@@ -237,7 +238,9 @@ class Bench:
         if self.args.ephemeral_instance:
             env.pop("DAGSTER_HOME", None)
         else:
-            dagster_home.mkdir(parents=True, exist_ok=True)
+            # a fresh instance per stage: its event log then holds this stage's runs alone
+            shutil.rmtree(dagster_home, ignore_errors=True)
+            dagster_home.mkdir(parents=True)
             shutil.copyfile(ROOT / "dagster.yaml", dagster_home / "dagster.yaml")  # the instance make demo uses
             env["DAGSTER_HOME"] = str(dagster_home)
         return env

@@ -196,3 +196,19 @@ def test_bench_step_seconds_add_up_every_run_of_a_chunked_backfill(tmp_path, mon
     measured = dagster_step_seconds(tmp_path)
     assert measured["steps"]["step"] == pytest.approx(sum(per_run))
     assert measured["steps"]["step"] > max(per_run)  # all three runs, not the newest alone
+    # every run's span (RUN_START is stored as "PIPELINE_START": matched by the enum)
+    assert measured["run_span_seconds"] is not None and measured["run_span_seconds"] >= sum(per_run)
+
+
+def test_each_cli_stage_gets_a_fresh_dagster_instance(tmp_path):
+    """An instance left by an earlier bench must not add its runs to this one's step seconds."""
+    from benchmarks import bench
+
+    runner = bench.Bench.__new__(bench.Bench)
+    runner.args = argparse.Namespace(ephemeral_instance=False)
+    home = tmp_path / "dagster_home-next_day"
+    (home / "history").mkdir(parents=True)
+    (home / "history" / "runs.db").write_text("an earlier bench's runs")
+    env = runner.env(home)
+    assert env["DAGSTER_HOME"] == str(home)
+    assert sorted(p.name for p in home.iterdir()) == ["dagster.yaml"]
