@@ -272,3 +272,20 @@ def test_new_keys_are_the_distinct_present_values_not_seen_yet():
     assert _new_keys(values, pd.Series(["a", "z"], dtype="string")).tolist() == ["b", "c"]
     assert _new_keys(values, pd.Series([], dtype="string")).tolist() == ["b", "a", "c"]
     assert _new_keys(pd.Series([None, None], dtype=object)).tolist() == []
+
+
+def test_parquet_files_weigh_more_in_a_parse_group(monkeypatch):
+    from relationship_pipeline import staging
+
+    monkeypatch.setattr(staging, "GROUP_BYTES", 100)
+    monkeypatch.setattr(staging, "PARQUET_WEIGHT", 8)
+    files = [
+        ("a.csv", "email", "email_csv", 40),
+        ("b.csv", "email", "email_csv", 40),
+        ("c.parquet", "email", "email_parquet", 10),  # weighs 80: a group of its own
+        ("d.parquet", "calls", "calls_parquet", 5),  # 40
+        ("e.csv", "calls", "calls_csv", 60),
+        ("f.parquet", "email", "email_parquet", 500),  # larger than a group: alone
+    ]
+    groups = [[name for name, *_ in g] for g in staging._groups(files)]
+    assert groups == [["a.csv", "b.csv"], ["c.parquet"], ["d.parquet", "e.csv"], ["f.parquet"]]
