@@ -23,3 +23,13 @@ def test_late_evening_offsets_and_text_land_on_their_utc_day():
     got = utc_day_text(pd.Series(["2025-01-01T23:30:00-02:00", "2025-01-01T01:00:00+03:00", None]))
     assert got.tolist() == ["2025-01-02", "2024-12-31", pd.NA]
     assert utc_day_text(pd.Series([], dtype="datetime64[ns, UTC]")).tolist() == []
+
+
+def test_day_numbers_parse_each_distinct_day_once_and_invert_iso_days():
+    from relationship_pipeline.scoring.pair_state import NAT, day_numbers, iso_days
+
+    text = pd.Series(["2025-01-02", None, "1970-01-01", "2025-01-02"], dtype="string")
+    assert day_numbers(text).tolist() == [20090, NAT, 0, 20090]
+    assert day_numbers(["1970-01-03"]).tolist() == [2] and day_numbers(pd.Series([], dtype="string")).size == 0
+    assert day_numbers(np.array(["2024-02-29"])).tolist() == [19782]
+    assert iso_days(day_numbers(text.iloc[[0, 2]])).tolist() == ["2025-01-02", "1970-01-01"]

@@ -113,14 +113,16 @@ def _engagement_drop(axis: DayAxis, scores: pd.DataFrame, history: pd.DataFrame,
     if history is None or history.empty or window <= 0:
         return pd.DataFrame()
     accounts = pd.Index(scores["account_id"].astype("string").unique())
-    h = history[is_in(history["account_id"], accounts)].drop_duplicates(["as_of", "account_id"])
-    col = axis.index(h["as_of"]) + window  # padded: column 0 is `window` days before the axis
-    keep = (col >= 0) & (col < axis.n + window)
-    h, col = h[keep], col[keep]
-    row = accounts.get_indexer(h["account_id"])
+    row = positions_in(history["account_id"].astype("string"), accounts)
+    col = axis.index(history["as_of"]) + window  # padded: column 0 is `window` days before the axis
+    keep = np.flatnonzero((row >= 0) & (col >= 0) & (col < axis.n + window))
+    # one score per account and day: the first row of each (as drop_duplicates keeps)
+    _, first = np.unique(row[keep] * (axis.n + window + 1) + col[keep], return_index=True)
+    keep = keep[np.sort(first)]
+    row, col = row[keep], col[keep]
     total = np.zeros((len(accounts), axis.n + window + 1))
     present = np.zeros((len(accounts), axis.n + window + 1), dtype="int64")
-    np.add.at(total, (row, col + 1), h["engagement_score"].to_numpy(dtype="float64"))
+    np.add.at(total, (row, col + 1), history["engagement_score"].to_numpy(dtype="float64")[keep])
     np.add.at(present, (row, col + 1), 1)
     total, present = np.cumsum(total, axis=1), np.cumsum(present, axis=1)
     # days d − window … d − 1 are padded columns d … d + window − 1
@@ -128,7 +130,10 @@ def _engagement_drop(axis: DayAxis, scores: pd.DataFrame, history: pd.DataFrame,
     days = present[:, d + window] - present[:, d]
     sums = total[:, d + window] - total[:, d]
     baseline = np.where(days > 0, sums / np.maximum(days, 1), np.nan)
-    today = scores.assign(row=accounts.get_indexer(scores["account_id"]), day=axis.index(scores["as_of"]))
+    today = scores.assign(
+        row=positions_in(scores["account_id"].astype("string"), accounts), day=axis.index(scores["as_of"])
+    )
+    today = today[today["row"] >= 0]  # (an account id is never missing; a missing one is never scored)
     today = today.assign(baseline=baseline[today["row"], today["day"]], days=days[today["row"], today["day"]])
     fire = (
         (today["baseline"] > 0)

@@ -32,8 +32,11 @@ NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 
 
 def day_numbers(as_of: pd.Series) -> np.ndarray:
-    """Days since 1970-01-01 of ``YYYY-MM-DD`` strings."""
-    return np.asarray(as_of, dtype="datetime64[D]").astype("int64")
+    """Days since 1970-01-01 of ``YYYY-MM-DD`` strings (NaT's int64 where missing), each distinct
+    day parsed once (a history of millions of rows holds a few hundred days)."""
+    values = as_of if isinstance(as_of, pd.Series | pd.Index) else pd.Series(np.asarray(as_of, dtype=object))
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(pd.Series(distinct, dtype="string"), dtype="datetime64[D]").astype("int64")[codes]
 
 
 def iso_days(numbers: np.ndarray) -> np.ndarray:
