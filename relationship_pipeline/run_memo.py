@@ -21,7 +21,6 @@ class RunMemo(dg.ConfigurableResource):
 
     _run_id: str | None = PrivateAttr(default=None)
     _values: dict = PrivateAttr(default_factory=dict)
-    _computed: int = PrivateAttr(default=0)
 
     def get(self, run_id: str, key: Hashable, compute: Callable[[], Any]) -> Any:
         if run_id != self._run_id:  # a new run: nothing from an earlier one is reused
@@ -29,15 +28,9 @@ class RunMemo(dg.ConfigurableResource):
             self._run_id = run_id
         if key not in self._values:
             self._values[key] = compute()
-            self._computed += 1
         return self._values[key]
 
     def release(self, run_id: str, key: Hashable) -> None:
         """Forget ``key`` once its last reader in the run has it (frames are large)."""
         if run_id == self._run_id:
             self._values.pop(key, None)
-
-    @property
-    def computed(self) -> int:
-        """How many values this instance has computed (for tests)."""
-        return self._computed
