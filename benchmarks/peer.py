@@ -114,6 +114,7 @@ def render_sql(data_dir: Path, start: date, end: date, config: ScoringConfig) ->
         "duration_max": repr(config.duration_factor_max),
         "group_dilution_exponent": repr(config.group_dilution_exponent),
         "half_life": repr(float(config.half_life_days)),
+        "balance_cap": repr(float(config.balance_cap)),
         "first_day": str(epoch_day(start)),
         "last_day": str(epoch_day(end)),
         "published_strength": repr(threshold_strength(config.min_published_score, config)),

@@ -1,7 +1,9 @@
 -- The peer a data team would write instead of the pipeline: the same core computation as
 -- hand-written DuckDB SQL over the same input folder (benchmarks/peer.py fills in the placeholders).
 --
---   daily pair strength   S(d) = Σ w · 2^(−(end of d − t)/H), stored on the days it changes
+--   daily pair strength   per direction (ours → theirs, theirs → ours, live), each
+--                         Σ w · 2^(−(end of d − t)/H) stored on the days it changes, and their
+--                         balance: mutual + min(out, cap·(in + mutual)) + min(in, cap·(out + mutual))
 --   published pairs       score ≥ ${min_published_score} (count per day)
 --   engaged stakeholders  per account and day: externals whose best pair score ≥ ${engaged_min_score}
 --   engagement (seed 004) per account and day: Σ channel weight × recency weight ÷ CRM contacts
@@ -72,16 +74,22 @@ SELECT 3 * CAST(row_number() OVER () AS BIGINT) + 2 AS iid,
 FROM ${call_source};
 ;;
 -- Every (interaction, address cell item), then normalised: the address inside <...> or the item.
+-- An email's writer is the first From item; everyone else only received it.
 CREATE OR REPLACE TABLE raw_parts AS
 WITH items AS (
-    SELECT iid, unnest(string_split(coalesce(sender, '') || ';' || coalesce(rcpt_to, '') || ';' || coalesce(cc, ''), ';')) AS raw
-    FROM email_rows
+    SELECT iid, raw, wrote FROM (
+        SELECT iid, unnest(string_split(coalesce(sender, ''), ';')) AS raw,
+               generate_subscripts(string_split(coalesce(sender, ''), ';'), 1) = 1 AS wrote
+        FROM email_rows
+    )
     UNION ALL
-    SELECT iid, unnest(string_split(coalesce(organizer, '') || ';' || coalesce(attendees, ''), ';')) FROM meeting_rows
-    UNION ALL SELECT iid, caller FROM call_rows
-    UNION ALL SELECT iid, callee FROM call_rows
+    SELECT iid, unnest(string_split(coalesce(rcpt_to, '') || ';' || coalesce(cc, ''), ';')), false FROM email_rows
+    UNION ALL
+    SELECT iid, unnest(string_split(coalesce(organizer, '') || ';' || coalesce(attendees, ''), ';')), false FROM meeting_rows
+    UNION ALL SELECT iid, caller, false FROM call_rows
+    UNION ALL SELECT iid, callee, false FROM call_rows
 )
-SELECT iid, lower(trim(CASE WHEN contains(raw, '<') THEN split_part(split_part(raw, '<', 2), '>', 1) ELSE raw END)) AS address
+SELECT iid, lower(trim(CASE WHEN contains(raw, '<') THEN split_part(split_part(raw, '<', 2), '>', 1) ELSE raw END)) AS address, wrote
 FROM items
 WHERE coalesce(trim(raw), '') <> '';
 ;;
@@ -97,8 +105,9 @@ LEFT JOIN contacts c ON c.address = p.address
 LEFT JOIN account_domains d ON d.domain = split_part(p.address, '@', 2);
 ;;
 CREATE OR REPLACE TABLE parts AS
-SELECT DISTINCT r.iid, p.pid, p.internal, p.acc
-FROM raw_parts r JOIN people p USING (address);
+SELECT r.iid, p.pid, any_value(p.internal) AS internal, any_value(p.acc) AS acc, bool_or(r.wrote) AS wrote
+FROM raw_parts r JOIN people p USING (address)
+GROUP BY r.iid, p.pid;
 ;;
 -- Undecayed weight before group dilution.
 CREATE OR REPLACE TABLE inter AS
@@ -119,6 +128,8 @@ SELECT iid, 2, t,
 FROM call_rows;
 ;;
 -- Touches: interaction × internal × external, weight diluted by group size (n − 1)^(−exponent).
+-- dir: 0 ours → theirs, 1 theirs → ours, 2 live (meeting, call). An email touches only the pairs
+-- its writer is in: two of its recipients wrote each other nothing.
 CREATE OR REPLACE TABLE touches AS
 WITH sized AS (
     SELECT i.iid, i.channel, i.t, CAST(floor(i.t) AS INTEGER) AS day,
@@ -126,23 +137,35 @@ WITH sized AS (
     FROM inter i JOIN (SELECT iid, count(*) AS n FROM parts GROUP BY iid) s USING (iid)
     WHERE i.t >= ${first_day} AND i.t < ${last_day} + 1
 ),
-ours AS (SELECT iid, pid FROM parts WHERE internal),
-theirs AS (SELECT iid, pid, acc FROM parts WHERE NOT internal)
-SELECT s.iid, s.channel, s.t, s.day, s.w, a.pid AS ip, b.pid AS ep, b.acc
-FROM sized s JOIN ours a USING (iid) JOIN theirs b USING (iid);
+ours AS (SELECT iid, pid, wrote FROM parts WHERE internal),
+theirs AS (SELECT iid, pid, acc, wrote FROM parts WHERE NOT internal)
+SELECT s.iid, s.channel, s.t, s.day, s.w, a.pid AS ip, b.pid AS ep, b.acc,
+       CASE WHEN s.channel <> 0 THEN 2 WHEN a.wrote THEN 0 ELSE 1 END AS dir
+FROM sized s JOIN ours a USING (iid) JOIN theirs b USING (iid)
+WHERE s.channel <> 0 OR a.wrote <> b.wrote;
 ;;
 -- Pair strength on the days it changes: S_c = Σ_{t < c + 1} w · 2^(−(c + 1 − t)/H), as a running
 -- sum of w · 2^((t − first_day)/H) rescaled; any later day d before the next change is
 -- S_c · 2^(−(d − c)/H).
 CREATE OR REPLACE TABLE pair_changes AS
-SELECT ip, ep, acc, day,
-       sum(g) OVER w * pow(2.0, (${first_day} - day - 1) / ${half_life}) AS strength,
-       lead(day) OVER w AS next_day
-FROM (
-    SELECT ip, ep, any_value(acc) AS acc, day, sum(w * pow(2.0, (t - ${first_day}) / ${half_life})) AS g
-    FROM touches GROUP BY ip, ep, day
+WITH directed AS (
+    SELECT ip, ep, acc, day, next_day,
+           sum(g_out) OVER w * pow(2.0, (${first_day} - day - 1) / ${half_life}) AS s_out,
+           sum(g_in) OVER w * pow(2.0, (${first_day} - day - 1) / ${half_life}) AS s_in,
+           sum(g_mut) OVER w * pow(2.0, (${first_day} - day - 1) / ${half_life}) AS s_mut
+    FROM (
+        SELECT ip, ep, any_value(acc) AS acc, day, lead(day) OVER (PARTITION BY ip, ep ORDER BY day) AS next_day,
+               sum(CASE WHEN dir = 0 THEN g ELSE 0.0 END) AS g_out,
+               sum(CASE WHEN dir = 1 THEN g ELSE 0.0 END) AS g_in,
+               sum(CASE WHEN dir = 2 THEN g ELSE 0.0 END) AS g_mut
+        FROM (SELECT ip, ep, acc, day, dir, w * pow(2.0, (t - ${first_day}) / ${half_life}) AS g FROM touches)
+        GROUP BY ip, ep, day
+    )
+    WINDOW w AS (PARTITION BY ip, ep ORDER BY day)
 )
-WINDOW w AS (PARTITION BY ip, ep ORDER BY day);
+SELECT ip, ep, acc, day, next_day,
+       s_mut + least(s_out, ${balance_cap} * (s_in + s_mut)) + least(s_in, ${balance_cap} * (s_out + s_mut)) AS strength
+FROM directed;
 ;;
 -- Published pairs per day: each change row is published from its day while S_c · 2^(−k/H) ≥ the
 -- threshold strength, until the next change.

@@ -33,10 +33,14 @@ class ScoringConfig:
     reference_duration_s: dict[str, float] = field(default_factory=lambda: {"meeting": 1800.0, "call": 600.0})
     duration_factor_min: float = 0.25
     duration_factor_max: float = 2.0
+    # Balance (seed 003: one-way mail is no tie). Each direction of email counts up to this many
+    # times what came the other way (their mail, or a meeting attended / call answered):
+    # strength = mutual + min(out, cap·(in + mutual)) + min(in, cap·(out + mutual)).
+    balance_cap: float = 2.0
     # 0–100 pair score = 100 · (1 − 2^(−strength / score_half_strength)).
     score_half_strength: float = 0.5
-    # The daily pair_strength table lists pairs at or above this score (a single email drops
-    # below 0.5 after ~5 months) and every pair with a CRM contact; the full state, faded pairs
+    # The daily pair_strength table lists pairs at or above this score (an email and its answer
+    # drop below 0.5 after ~6 months) and every pair with a CRM contact; the full state, faded pairs
     # included, is kept as checkpoints.
     min_published_score: float = 0.5
     state_checkpoints: int = 14  # newest full-state checkpoints kept for incremental runs
@@ -81,6 +85,8 @@ class ScoringConfig:
             problems.append(f"channel_weights lacks {sorted(missing)}")
         if not 0 <= self.engaged_min_score <= 100:
             problems.append(f"engaged_min_score must be in [0, 100], got {self.engaged_min_score}")
+        if self.balance_cap < 0:
+            problems.append(f"balance_cap must be >= 0, got {self.balance_cap}")
         if self.score_half_strength <= 0:
             problems.append("score_half_strength must be > 0")
         days = [d for d, _ in self.recency_weights]

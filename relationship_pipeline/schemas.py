@@ -16,7 +16,9 @@ UTC_TS = "datetime64[ns, UTC]"
 
 CHANNELS = ("email", "meeting", "call")
 # How an interaction reached us; scoring discounts everything that is not "direct".
-CATEGORIES = ("direct", "bulk", "auto_reply", "bounce", "mailing_list")
+CATEGORIES = ("direct", "bulk", "auto_reply", "bounce", "report", "mailing_list")
+BULK_CATEGORIES = ("bulk", "mailing_list")  # weighed as channel_weights["bulk"]
+AUTOMATED_CATEGORIES = ("auto_reply", "bounce", "report")  # machine-written: × automated_email_weight
 ROLES = ("from", "to", "cc", "bcc", "organizer", "attendee", "caller", "callee")
 RESPONSES = ("accepted", "declined", "tentative", "needs_action", "delegated")
 SENIORITIES = ("c_level", "vp", "director", "manager", "individual", "unknown")
@@ -98,7 +100,7 @@ PAIR_TOUCHES = {
     "category": "string",
     "occurred_at": UTC_TS,
     "weight": "float64",  # undecayed weight of this touch for this pair
-    "direction": "string",  # outbound (we wrote) | inbound (they wrote) | mutual (meeting/call)
+    "direction": "string",  # outbound (ours → theirs) | inbound (theirs → ours) | mutual (meeting/call)
     "meaningful": "bool",  # attended meeting or answered call
 }
 
@@ -107,13 +109,16 @@ PAIR_STRENGTH = {
     "internal_address": "string",
     "external_address": "string",
     "account_id": "string",
-    "strength": "float64",  # Σ wᵢ · 2^(−(t−tᵢ)/H), t = end of the as_of day
+    "strength": "float64",  # balanced: mutual + min(out, cap·(in + mutual)) + min(in, cap·(out + mutual))
+    "outbound_strength": "float64",  # Σ wᵢ · 2^(−(t−tᵢ)/H) over our email to them, t = end of the as_of day
+    "inbound_strength": "float64",  # … over their email to us
+    "mutual_strength": "float64",  # … over meetings attended and calls answered
     "score": "float64",  # 0–100
     "band": "int64",  # 1–5 (seed 001)
     "first_interaction_at": UTC_TS,
     "last_interaction_at": UTC_TS,
     "last_meaningful_at": UTC_TS,
-    "emails": "int64",
+    "emails": "int64",  # counts: touches with weight > 0 (auto-replies and bounces count nothing)
     "meetings": "int64",
     "calls": "int64",
     "emails_outbound": "int64",

@@ -13,6 +13,13 @@ import pandas as pd
 import pytest
 
 from benchmarks.generate import Calendar, Spec, channel_total, default_end_date, generate
+from relationship_pipeline.settings import (
+    CRM_SQL_URL_ENV,
+    DATA_DIR_ENV,
+    SCORING_JSON_ENV,
+    START_DATE_ENV,
+    WAREHOUSE_URL_ENV,
+)
 from relationship_pipeline.sources.crm import load_crm
 from relationship_pipeline.sources.input_folder import read_interactions
 
@@ -212,3 +219,30 @@ def test_each_cli_stage_gets_a_fresh_dagster_instance(tmp_path):
     env = runner.env(home)
     assert env["DAGSTER_HOME"] == str(home)
     assert sorted(p.name for p in home.iterdir()) == ["dagster.yaml"]
+
+
+def test_the_duckdb_peer_equals_the_pipeline(folder, tmp_path, monkeypatch):
+    """The README's claim: the hand-written peer and the pipeline agree on every published pair's
+    strength (balance included) and on every account's engaged stakeholders and engagement."""
+    from benchmarks.bench import build_view
+    from benchmarks.peer import compare, run_peer
+    from relationship_pipeline import cli
+
+    out, _ = folder
+    # the partitions start on 2025-01-01 (the default first day) in every test of this process;
+    # the folder's 2024 records lie before the first partition and count in neither
+    first, end = date(2025, 1, 1), date(2025, 3, 31)
+    view = build_view(out, tmp_path / "view", end, [])
+    for var in (DATA_DIR_ENV, WAREHOUSE_URL_ENV, START_DATE_ENV, SCORING_JSON_ENV, CRM_SQL_URL_ENV):
+        monkeypatch.delenv(var, raising=False)  # the CLI sets them; monkeypatch restores them
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    warehouse = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    args = ["run", "--data-dir", str(view), "--warehouse", warehouse, "--quiet"]
+    assert (
+        cli.main([*args, "--start", first.isoformat(), "--end", end.isoformat(), "--first-day", first.isoformat()]) == 0
+    )
+    run_peer(view, tmp_path / "peer.duckdb", first, end, threads=1)
+    outcome = compare(warehouse, tmp_path / "peer.duckdb", end, account_days=[date(2025, 1, 31), date(2025, 2, 28)])
+    assert outcome["equal"], outcome["problems"]
+    assert outcome["pairs_published_ours"] > 50 and outcome["engaged_stakeholders_total_ours"] > 0

@@ -100,10 +100,12 @@ def test_missing_data_dir_exits_2(tmp_path, capsys):
 
 
 def test_a_failing_blocking_check_exits_1_and_names_the_check(demo_dir, tmp_path, capsys, monkeypatch):
-    from relationship_pipeline.scoring import pair_state
+    from relationship_pipeline.scoring import pair_strength
 
     # A scoring bug that pushes scores past 100: the pair_strength suite must catch it.
-    monkeypatch.setattr(pair_state, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index))
+    monkeypatch.setattr(
+        pair_strength, "strength_score", lambda strength, config: pd.Series(150.0, index=strength.index)
+    )
     code = cli.main(
         [
             "run",

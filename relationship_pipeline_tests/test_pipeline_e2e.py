@@ -210,10 +210,14 @@ def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path
     wh = Warehouse(url)
     assert wh.latest_partition_before("pair_strength_state", "2099-01-01") == last.isoformat()
 
-    # A late email dated the day before `last` arrives; only ingest..pair_touches are re-run.
+    # A late exchange dated the day before `last` arrives; only ingest..pair_touches are re-run.
     (folder / "emails" / "late.eml").write_text(
         "Message-ID: <late@test>\nDate: Thu, 2 Jan 2025 12:00:00 +0000\n"
         "From: alice.nguyen@ourco.example\nTo: someone.new@acmerobotics.example\nSubject: late\n\nhello\n"
+    )
+    (folder / "emails" / "late-reply.eml").write_text(
+        "Message-ID: <late-reply@test>\nDate: Thu, 2 Jan 2025 13:00:00 +0000\nIn-Reply-To: <late@test>\n"
+        "From: someone.new@acmerobotics.example\nTo: alice.nguyen@ourco.example\nSubject: Re: late\n\nhi\n"
     )
     mid = START + timedelta(days=1)
     ingest_to_touches = dg.AssetSelection.assets("pair_touches").upstream().required_multi_asset_neighbors()

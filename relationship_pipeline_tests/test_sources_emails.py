@@ -73,10 +73,10 @@ def interaction_of(batch, source: str) -> pd.Series:
 
 def test_accounting_over_the_fixture_folder(batch):
     c = batch.counts
-    assert c["email.files"] == 28
+    assert c["email.files"] == 31
     assert c["email.skipped_files"] == 3
-    assert c["email.read"] == 38
-    assert c["email.interactions"] == 21 == len(batch.interactions)
+    assert c["email.read"] == 41
+    assert c["email.interactions"] == 24 == len(batch.interactions)
     assert c["email.duplicates"] == 2 == batch.interactions["duplicates"].sum()
     assert c["email.quarantined"] == 15 == len(batch.quarantine)
     assert c["email.read"] == c["email.interactions"] + c["email.duplicates"] + c["email.quarantined"]
@@ -257,6 +257,9 @@ def test_thread_id_from_references_then_in_reply_to_then_message_id(batch):
         ("labels/bounce.eml", "bounce"),  # multipart/report; delivery-status from MAILER-DAEMON
         ("labels/mailing_list.eml", "mailing_list"),  # List-Id
         ("labels/bulk.eml", "bulk"),  # Precedence: bulk
+        ("labels/feedback_report.eml", "report"),  # multipart/report; feedback-report (RFC 5965)
+        ("labels/exchange_ndr.eml", "bounce"),  # From MicrosoftExchange<guid>, plain text
+        ("labels/vacation_precedence.eml", "auto_reply"),  # Precedence: auto_reply, a Re: subject
         ("headers/bcc.eml", "direct"),
     ],
 )
@@ -273,6 +276,15 @@ def test_label_rules_in_isolation():
     assert categorise({"list-unsubscribe": ["<mailto:x@y>"]}, "news", ["a@x.com"]) == "mailing_list"
     assert categorise({"precedence": ["list"], "list-id": ["<l.x>"]}, "news", ["a@x.com"]) == "mailing_list"
     assert categorise({"precedence": ["junk"]}, "news", ["a@x.com"]) == "bulk"
+    # Exports keep no headers: a delivery-failure subject is all there is. With headers, the same
+    # subject from a person is a forwarded notice (Enron: fossum-d/_sent_mail/932.).
+    assert categorise({}, "Undeliverable: Q3 plan", ["bob@x.com"]) == "bounce"
+    assert categorise({}, "Mail delivery failed: returning message to sender", ["bob@x.com"]) == "bounce"
+    assert categorise({"content-type": ["text/plain"]}, "Returned mail: Host unknown", ["bob@x.com"]) == "direct"
+    tls = 'multipart/report; report-type="tlsrpt"; boundary="x"'
+    assert categorise({"content-type": [tls]}, "Report Domain: x.com", ["noreply@y.com"]) == "report"
+    receipt = "multipart/report; report-type=disposition-notification; boundary=x"
+    assert categorise({"content-type": [receipt]}, "Read: hello", ["bob@x.com"]) == "auto_reply"
 
 
 # --------------------------------------------------------------------------------------------

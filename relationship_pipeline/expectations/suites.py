@@ -147,7 +147,7 @@ def pair_strength_suite(config: ScoringConfig | None = None) -> list:
         *_not_null("as_of", "internal_address", "external_address", "score", "band"),
         *_regex("as_of", DATE_REGEX),
         *_unique("as_of", "internal_address", "external_address"),
-        *_non_negative("strength"),
+        *_non_negative("strength", "outbound_strength", "inbound_strength", "mutual_strength"),
         *_between("score", 0, 100),
         *_between("band", 1, 5),
         *_between("reciprocity", 0, 1),

@@ -49,12 +49,10 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.schemas import ACCOUNT_SCORES, conform
+from relationship_pipeline.schemas import ACCOUNT_SCORES, AUTOMATED_CATEGORIES, BULK_CATEGORIES, conform
 
 UNASSIGNED = "unassigned"
 SCORE_CAP = 100.0  # the Relationship Depth Score scale (seed 000: 0–100)
-BULK_CATEGORIES = ("bulk", "mailing_list")
-AUTOMATED_CATEGORIES = ("auto_reply", "bounce")
 UNKNOWN_VALUES = ("", "unknown")
 DAY = pd.Timedelta(days=1)
 

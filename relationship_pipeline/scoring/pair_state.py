@@ -6,9 +6,11 @@ pair on every day is exact from its change rows alone, and a run over N days is 
 pass, not N:
 
 * :func:`pair_changes` turns touches (plus the full state they follow) into change rows: for
-  each pair and each day it had touches, its PAIR_STRENGTH row at the end of that day. Strength
-  is a rescaled cumulative sum per pair, S(d_k) = 2^(−d_k/H) · Σ_{j≤k} s_j · 2^(d_j/H), where s_j
-  is day j's touches decayed to the end of day j; counts and tenure are cumulative too.
+  each pair and each day it had touches, its PAIR_STRENGTH row at the end of that day. Each
+  direction's strength (outbound, inbound, mutual) is a rescaled cumulative sum per pair,
+  S(d_k) = 2^(−d_k/H) · Σ_{j≤k} s_j · 2^(d_j/H), where s_j is day j's touches decayed to the end
+  of day j; counts and tenure are cumulative too. The balanced ``strength`` is a positively
+  homogeneous function of the three, so it decays by the same factor.
 * :func:`state_on` is the full state at the end of any day: each pair's newest change row on or
   before it, decayed to that day.
 """
@@ -21,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.schemas import PAIR_STRENGTH, conform, empty_frame
+from relationship_pipeline.schemas import PAIR_STRENGTH, empty_frame
 from relationship_pipeline.scoring.decay import SECONDS_PER_DAY, decay_factor
-from relationship_pipeline.scoring.pair_strength import score_band, strength_score
+from relationship_pipeline.scoring.pair_strength import DIRECTED, finish_state
 
 KEYS = ["internal_address", "external_address"]
 COUNTS = ["emails", "meetings", "calls", "emails_outbound", "emails_inbound"]
@@ -71,17 +73,19 @@ def _daily_totals(touches: pd.DataFrame, codes: np.ndarray, config: ScoringConfi
     weight = touches["weight"].to_numpy(dtype="float64")
     channel = touches["channel"].to_numpy(dtype=object)
     direction = touches["direction"].to_numpy(dtype=object)
-    is_email = channel == "email"
+    counted = weight > 0  # auto-replies, bounces, missed calls: no touch to count
+    is_email = (channel == "email") & counted
     meaningful = touches["meaningful"].to_numpy(dtype=bool)
+    decayed = weight * decay_factor((eod_ns - occurred) / (SECONDS_PER_DAY * 1e9), config.half_life_days)
     frame = pd.DataFrame(
         {
             "code": codes,
             "day": day,
             "occurred": occurred,
-            "decayed": weight * decay_factor((eod_ns - occurred) / (SECONDS_PER_DAY * 1e9), config.half_life_days),
+            **{f"{d}_strength": np.where(direction == d, decayed, 0.0) for d in ("outbound", "inbound", "mutual")},
             "emails": is_email.astype("int64"),
-            "meetings": ((channel == "meeting") & (weight > 0)).astype("int64"),
-            "calls": ((channel == "call") & (weight > 0)).astype("int64"),
+            "meetings": ((channel == "meeting") & counted).astype("int64"),
+            "calls": ((channel == "call") & counted).astype("int64"),
             "emails_outbound": (is_email & (direction == "outbound")).astype("int64"),
             "emails_inbound": (is_email & (direction == "inbound")).astype("int64"),
             "weight_total": weight,
@@ -93,8 +97,7 @@ def _daily_totals(touches: pd.DataFrame, codes: np.ndarray, config: ScoringConfi
     )
     frame = frame.sort_values(["code", "day", "occurred"], kind="stable", ignore_index=True)
     grouped = frame.groupby(["code", "day"], sort=False)
-    sums = grouped[["decayed", *COUNTS, "weight_total"]].sum()
-    out = sums.rename(columns={"decayed": "strength"})
+    out = grouped[[*DIRECTED, *COUNTS, "weight_total"]].sum()
     out["first_ns"] = grouped["occurred"].min()
     out["last_ns"] = grouped["occurred"].max()
     out["meaningful_ns"] = grouped["meaningful_at"].max()
@@ -118,7 +121,7 @@ def pair_changes(previous: pd.DataFrame | None, touches: pd.DataFrame, config: S
         {
             "code": prev_codes,
             "day": day_numbers(previous["as_of"]),
-            "strength": previous["strength"].to_numpy(dtype="float64"),
+            **{c: previous[c].to_numpy(dtype="float64") for c in DIRECTED},
             **{c: previous[c].to_numpy(dtype="int64") for c in COUNTS},
             "weight_total": previous["weight_total"].to_numpy(dtype="float64"),
             "first_ns": _ns(previous["first_interaction_at"]),
@@ -136,8 +139,9 @@ def pair_changes(previous: pd.DataFrame | None, touches: pd.DataFrame, config: S
     by_pair = rows.groupby("code", sort=False)
     first_day = by_pair["day"].transform("min").to_numpy()
     scale = 2.0 ** ((rows["day"].to_numpy() - first_day) / config.half_life_days)
-    scaled = pd.Series(rows["strength"].to_numpy() * scale).groupby(rows["code"].to_numpy(), sort=False).cumsum()
-    rows["strength"] = scaled.to_numpy() / scale
+    for col in DIRECTED:
+        scaled = pd.Series(rows[col].to_numpy() * scale).groupby(rows["code"].to_numpy(), sort=False).cumsum()
+        rows[col] = scaled.to_numpy() / scale
     for col in [*COUNTS, "weight_total"]:
         rows[col] = by_pair[col].cumsum()
     rows["first_ns"] = rows["first_ns"].where(rows["first_ns"] != NAT, np.iinfo(np.int64).max)
@@ -152,7 +156,7 @@ def pair_changes(previous: pd.DataFrame | None, touches: pd.DataFrame, config: S
             "internal_address": changed["internal_address"].to_numpy(),
             "external_address": changed["external_address"].to_numpy(),
             "account_id": changed["account_id"].to_numpy(),
-            "strength": changed["strength"].to_numpy(),
+            **{c: changed[c].to_numpy() for c in DIRECTED},
             "first_interaction_at": _timestamps(changed["first_ns"].to_numpy()),
             "last_interaction_at": _timestamps(changed["last_ns"].to_numpy()),
             "last_meaningful_at": _timestamps(changed["meaningful_ns"].to_numpy()),
@@ -164,16 +168,6 @@ def pair_changes(previous: pd.DataFrame | None, touches: pd.DataFrame, config: S
 
 def _timestamps(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.where(ns == NAT, np.datetime64("NaT"), ns.astype("datetime64[ns]"))).tz_localize("UTC")
-
-
-def finish_state(rows: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """Add the derived columns (score, band, reciprocity) and conform to PAIR_STRENGTH."""
-    rows = rows.assign(score=strength_score(rows["strength"], config))
-    rows["band"] = score_band(rows["score"])
-    out_, in_ = rows["emails_outbound"], rows["emails_inbound"]
-    high = np.maximum(out_, in_)
-    rows["reciprocity"] = (np.minimum(out_, in_) / high.where(high > 0)).fillna(0.0)
-    return conform(rows, PAIR_STRENGTH)
 
 
 def latest_rows(rows: pd.DataFrame, day: date) -> pd.DataFrame:
@@ -190,7 +184,6 @@ def state_on(rows: pd.DataFrame, day: date, config: ScoringConfig) -> pd.DataFra
     if latest.empty:
         return empty_frame(PAIR_STRENGTH)
     lag = day_numbers(pd.Series([day.isoformat()]))[0] - day_numbers(latest["as_of"])
-    latest = latest.assign(
-        strength=latest["strength"] * decay_factor(lag, config.half_life_days), as_of=day.isoformat()
-    )
+    factor = decay_factor(lag, config.half_life_days)
+    latest = latest.assign(**{c: latest[c] * factor for c in DIRECTED}, as_of=day.isoformat())
     return finish_state(latest, config).sort_values(KEYS, ignore_index=True)

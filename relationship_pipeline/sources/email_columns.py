@@ -34,9 +34,10 @@ from relationship_pipeline.sources.columns import (
 from relationship_pipeline.sources.dates import MAX_PLAUSIBLE_UTC, MIN_PLAUSIBLE_UTC
 from relationship_pipeline.sources.email_headers import (
     BOUNCE_LOCAL_PARTS,
+    BOUNCE_LOCAL_PREFIXES,
     first_message_id,
-    is_auto_reply_subject,
     is_bounce_sender,
+    subject_label,
 )
 from relationship_pipeline.sources.email_message import RECIPIENT_ROLES
 from relationship_pipeline.sources.email_rows import address_item, address_items
@@ -82,9 +83,8 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
         "\x1f",
         "surrogatepass",
     )
-    bounce = senders["bounce"][kept_from]
-    auto = np.array([s[1] for s in subjects], dtype=bool)[subject_codes]
-    category = np.where(bounce, "bounce", np.where(auto, "auto_reply", "direct")).astype(object)
+    label = np.array([s[1] for s in subjects], dtype=object)[subject_codes]
+    category = np.where(senders["bounce"][kept_from], "bounce", label).astype(object)
     interactions = pd.DataFrame(
         {
             "_row": rows[keep],
@@ -119,16 +119,16 @@ def _senders(cells: list[str]) -> dict[str, np.ndarray]:
     bounce = np.zeros(len(cells), dtype=bool)
     text = pa.array(address, type=pa.large_string())
     maybe = np.zeros(len(address), dtype=bool)
-    for part in BOUNCE_LOCAL_PARTS:  # only these can be; is_bounce_sender decides
+    for part in (*BOUNCE_LOCAL_PARTS, *BOUNCE_LOCAL_PREFIXES):  # only these can be; is_bounce_sender decides
         maybe |= pc.match_substring(text, part).to_numpy(zero_copy_only=False)
     for k in np.flatnonzero(maybe):
         bounce[row[k]] |= is_bounce_sender([address[k]])
     return {"lengths": lengths, "address": address, "name": name, "key": key, "bounce": bounce}
 
 
-def _subject(cell: str) -> tuple[str, bool]:
+def _subject(cell: str) -> tuple[str, str]:
     subject = decode_unstructured("subject", clean_text(cell))
-    return collapse_ws(subject), is_auto_reply_subject(subject)
+    return collapse_ws(subject), subject_label(subject)
 
 
 def _recipients(column, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -7,7 +7,7 @@ them, vectorised, in that order:
 
 by interaction_id   copies with one id are one interaction: the first copy read gives the row
                     (``source``, ``occurred_at``); ``duplicates`` counts the others; ``category``
-                    is the most specific over copies (bounce > auto_reply > mailing_list > bulk >
+                    is the most specific over copies (bounce > report > auto_reply > mailing_list > bulk >
                     direct); ``thread_id`` the first one known; senders and recipients are
                     united (a recipient keeps its first role in to > cc > bcc order, every
                     participant the first display name known).
@@ -39,7 +39,7 @@ from relationship_pipeline.sources.email_message import (
 )
 from relationship_pipeline.sources.records import ReadingOrder
 
-CATEGORY_PRECEDENCE = ("bounce", "auto_reply", "mailing_list", "bulk", "direct")
+CATEGORY_PRECEDENCE = ("bounce", "report", "auto_reply", "mailing_list", "bulk", "direct")
 COUNT_KEYS = (
     "email.read",
     "email.interactions",

@@ -61,7 +61,26 @@ AUTO_REPLY_SUBJECT_PREFIXES = (
     "réponse automatique:",
     "respuesta automática:",
 )
+# Subjects of delivery-failure notices (Postfix, Exim, Sendmail, qmail, Exchange, Gmail), for
+# exports that keep no headers.
+BOUNCE_SUBJECT_PREFIXES = (
+    "undeliverable:",
+    "undelivered mail returned to sender",
+    "undeliverable mail",
+    "delivery status notification (failure)",
+    "delivery status notification (delay)",
+    "mail delivery failed",
+    "mail delivery failure",
+    "delivery failure",
+    "returned mail:",
+    "failure notice",
+    "mail system error - returned mail",
+    "nicht zustellbar:",
+    "non remis :",
+)
 BOUNCE_LOCAL_PARTS = ("mailer-daemon", "postmaster")
+# Exchange writes its non-delivery reports from MicrosoftExchange<guid>@…
+BOUNCE_LOCAL_PREFIXES = ("microsoftexchange",)
 BULK_PRECEDENCE = ("bulk", "junk", "list")
 
 
@@ -69,8 +88,20 @@ def is_auto_reply_subject(subject: str) -> bool:
     return collapse_ws(subject).lower().startswith(AUTO_REPLY_SUBJECT_PREFIXES)
 
 
+def is_bounce_subject(subject: str) -> bool:
+    return collapse_ws(subject).lower().startswith(BOUNCE_SUBJECT_PREFIXES)
+
+
+def subject_label(subject: str) -> str:
+    """What a subject alone says: bounce | auto_reply | direct."""
+    if is_bounce_subject(subject):
+        return "bounce"
+    return "auto_reply" if is_auto_reply_subject(subject) else "direct"
+
+
 def is_bounce_sender(addresses: list[str]) -> bool:
-    return any(a.partition("@")[0] in BOUNCE_LOCAL_PARTS for a in addresses)
+    locals_ = [a.partition("@")[0] for a in addresses]
+    return any(p in BOUNCE_LOCAL_PARTS or p.startswith(BOUNCE_LOCAL_PREFIXES) for p in locals_)
 
 
 # The fields categorise looks at.
@@ -87,13 +118,17 @@ LABEL_FIELDS = (
 
 
 def categorise(headers: dict[str, list[str]], subject: str, from_addresses: list[str]) -> str:
-    """direct | bulk | auto_reply | bounce | mailing_list, the first rule that fires in that order:
+    """direct | bulk | auto_reply | bounce | report | mailing_list, the first rule that fires in that order:
 
     bounce      Content-Type multipart/report with report-type delivery-status (RFC 3464), a
-                From of MAILER-DAEMON / postmaster, or X-Failed-Recipients.
-    auto_reply  Auto-Submitted other than "no" (RFC 3834), X-Autoreply / X-Autorespond, a
-                multipart/report read receipt (disposition-notification), or an auto-responder
-                subject prefix.
+                From of MAILER-DAEMON / postmaster / MicrosoftExchange<guid>, X-Failed-Recipients,
+                or, for exports without headers, a delivery-failure subject ("Undeliverable:",
+                "Mail delivery failed", …).
+    report      any other multipart/report: abuse feedback (RFC 5965 feedback-report), TLS or
+                DMARC reports.
+    auto_reply  Auto-Submitted other than "no" (RFC 3834), X-Autoreply / X-Autorespond,
+                Precedence auto_reply, a read receipt (disposition-notification, RFC 8098), or
+                an auto-responder subject prefix.
     mailing_list  List-Id or List-Unsubscribe (RFC 2369 / 2919).
     bulk        Precedence bulk / junk / list (without List-Id, else it is mailing_list).
     ``headers`` maps lower-cased header names to their raw values.
@@ -105,15 +140,24 @@ def categorise(headers: dict[str, list[str]], subject: str, from_addresses: list
 
     content_type = first("content-type")
     report_type = _report_type(headers["content-type"][0]) if "report" in content_type else ""
-    if report_type == "delivery-status" or is_bounce_sender(from_addresses) or "x-failed-recipients" in headers:
+    label = subject_label(subject)
+    if (
+        report_type == "delivery-status"
+        or is_bounce_sender(from_addresses)
+        or "x-failed-recipients" in headers
+        or (label == "bounce" and not headers)  # with headers, such a subject is a person forwarding one
+    ):
         return "bounce"
+    if report_type not in ("", "disposition-notification"):
+        return "report"
     auto_submitted = first("auto-submitted").split(";")[0].strip()
     if (
         (auto_submitted and auto_submitted != "no")
         or "x-autoreply" in headers
         or "x-autorespond" in headers
+        or first("precedence") == "auto_reply"
         or report_type == "disposition-notification"
-        or is_auto_reply_subject(subject)
+        or label == "auto_reply"
     ):
         return "auto_reply"
     if "list-id" in headers or "list-unsubscribe" in headers:

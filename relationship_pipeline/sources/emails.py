@@ -42,7 +42,7 @@ Identity and dedupe
     only on the message itself, never on file order or on which copies exist. Copies of one
     message are one interaction: the first copy in walk order gives ``source``; recipients are
     the union over copies (a sender's copy may carry a Bcc the others lack); ``category`` is the
-    most specific over copies (bounce > auto_reply > mailing_list > bulk > direct);
+    most specific over copies (bounce > report > auto_reply > mailing_list > bulk > direct);
     ``duplicates`` counts the extra copies. Finally, records sharing a Message-ID are one
     message whatever their content key (a CSV export row and the raw message it came from): the
     smallest interaction_id of the group survives, so file order still does not matter.
