@@ -25,7 +25,7 @@ import pandas as pd
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.schemas import PAIR_STRENGTH, empty_frame
 from relationship_pipeline.scoring.decay import SECONDS_PER_DAY, decay_factor
-from relationship_pipeline.scoring.pair_strength import DIRECTED, finish_state
+from relationship_pipeline.scoring.pair_strength import DIRECTED, DIRECTIONS, finish_state
 
 KEYS = ["internal_address", "external_address"]
 COUNTS = ["emails", "meetings", "calls", "emails_outbound", "emails_inbound"]
@@ -82,7 +82,7 @@ def _daily_totals(touches: pd.DataFrame, codes: np.ndarray, config: ScoringConfi
             "code": codes,
             "day": day,
             "occurred": occurred,
-            **{f"{d}_strength": np.where(direction == d, decayed, 0.0) for d in ("outbound", "inbound", "mutual")},
+            **{c: np.where(direction == d, decayed, 0.0) for c, d in zip(DIRECTED, DIRECTIONS, strict=True)},
             "emails": is_email.astype("int64"),
             "meetings": ((channel == "meeting") & counted).astype("int64"),
             "calls": ((channel == "call") & counted).astype("int64"),

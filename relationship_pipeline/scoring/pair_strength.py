@@ -39,8 +39,9 @@ from relationship_pipeline.schemas import (
 )
 from relationship_pipeline.scoring.decay import days_before, decay_factor, end_of_day
 
-# The decayed weight per direction; ``strength`` is their balanced combination.
-DIRECTED = ("outbound_strength", "inbound_strength", "mutual_strength")
+# A touch's direction, and the pair's decayed weight per direction; ``strength`` balances them.
+DIRECTIONS = ("outbound", "inbound", "mutual")
+DIRECTED = tuple(f"{d}_strength" for d in DIRECTIONS)
 
 
 def touch_weights(interactions: pd.DataFrame, group_sizes: pd.Series, config: ScoringConfig) -> pd.Series:
@@ -141,10 +142,7 @@ def update_pair_strength(
         counted = touches["weight"] > 0
         is_email = (touches["channel"] == "email") & counted
         t = touches.assign(
-            **{
-                f"{d}_strength": decayed.where(touches["direction"] == d, 0.0)
-                for d in ("outbound", "inbound", "mutual")
-            },
+            **{c: decayed.where(touches["direction"] == d, 0.0) for c, d in zip(DIRECTED, DIRECTIONS, strict=True)},
             is_email=is_email,
             is_meeting=(touches["channel"] == "meeting") & counted,
             is_call=(touches["channel"] == "call") & counted,
