@@ -61,12 +61,22 @@ class ScoringConfig:
     # Trends: a depth change of at least this many points over 30 days is rising / falling.
     trend_min_change_points: float = 10.0
     # Alerts.
+    # A key contact is cold after cold_cadence_multiple × their usual gap between touches, within
+    # [cold_min_days, cold_after_days]; with fewer than cold_min_touches touches, cold_after_days.
     cold_after_days: int = 45
+    cold_cadence_multiple: float = 3.0
+    cold_min_days: int = 14
+    cold_min_touches: int = 3
+    # Engagement drop (seed 001, scoring/engagement_drop.py): channel-weighted touches in the
+    # last window against the account's own rate over the baseline days before it.
+    engagement_window_days: int = 14
+    engagement_baseline_days: int = 120
     engagement_drop_ratio: float = 0.5
-    engagement_baseline_days: int = 90
-    engagement_baseline_min_days: int = 14  # fewer days of history: no baseline, no drop alert
-    # Below this baseline an account never had real engagement: a "drop" from it is noise.
-    engagement_drop_min_baseline: float = 0.02
+    # Below this baseline (weighted touches per window: 0.3 = an email a week) nothing to drop from.
+    engagement_drop_min_rate: float = 0.25
+    # Days with direct touches per window the baseline must show (1.5: a touch every 9 days or
+    # more often): a window of 14 days cannot tell a slower account's usual gap from a drop.
+    engagement_drop_min_cadence: float = 1.5
     # Indicators.
     min_correlation_n: int = 5
     bootstrap_samples: int = 1000
@@ -87,6 +97,8 @@ class ScoringConfig:
             problems.append(f"engaged_min_score must be in [0, 100], got {self.engaged_min_score}")
         if self.balance_cap < 0:
             problems.append(f"balance_cap must be >= 0, got {self.balance_cap}")
+        if self.engagement_window_days < 1 or self.engagement_baseline_days < 1:
+            problems.append("engagement_window_days and engagement_baseline_days must be >= 1")
         if self.score_half_strength <= 0:
             problems.append("score_half_strength must be > 0")
         days = [d for d, _ in self.recency_weights]

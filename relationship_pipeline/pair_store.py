@@ -31,8 +31,12 @@ SPAN_COLUMNS = [
     "external_address",
     "account_id",
     "strength",
+    "first_interaction_at",
     "last_interaction_at",
     "last_meaningful_at",
+    "emails",
+    "meetings",
+    "calls",
 ]
 
 

@@ -48,18 +48,23 @@ def test_lineage_runs_left_to_right():
     assert {"pair_strength", "account_activity"} <= parents("account_scores")  # activity: the engagement horizon
     assert "pair_touches" not in parents("account_scores")  # a year of activity counts, not of touches
     assert "account_scores" in parents("alerts") and "account_scores" in parents("account_trends")
+    assert "account_activity" in parents("alerts")  # the engagement drop's touch rates
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
 
 
 def test_history_an_asset_reads_is_declared_as_a_time_window():
     graph = defs.resolve_asset_graph()
     day = dg.AssetKey("account_scores")
-    # the baseline of the engagement-drop alert and the 90-day trends load 90 days before the run
-    for child in ("alerts", "account_trends"):
-        mapping = graph.get_partition_mapping(dg.AssetKey(child), day)
-        assert isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset == -90, child
+    # the 90-day trends load 90 days of scores before the run
+    trends = graph.get_partition_mapping(dg.AssetKey("account_trends"), day)
+    assert isinstance(trends, dg.TimeWindowPartitionMapping) and trends.start_offset == -90
     horizon = graph.get_partition_mapping(day, dg.AssetKey("account_activity"))
     assert horizon.start_offset == -364 and horizon.end_offset == 0
+    # the engagement drop reads the window and baseline (14 + 120 days) of activity before each day
+    drop = graph.get_partition_mapping(dg.AssetKey("alerts"), dg.AssetKey("account_activity"))
+    assert isinstance(drop, dg.TimeWindowPartitionMapping) and drop.start_offset == -133 and drop.end_offset == 0
+    scores = graph.get_partition_mapping(dg.AssetKey("alerts"), day)
+    assert not isinstance(scores, dg.TimeWindowPartitionMapping) or scores.start_offset == 0
 
 
 def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():

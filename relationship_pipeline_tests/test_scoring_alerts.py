@@ -8,6 +8,7 @@ import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.schemas import (
+    ACCOUNT_ACTIVITY,
     ACCOUNT_SCORES,
     ALERTS,
     CRM_CONTACTS,
@@ -17,7 +18,7 @@ from relationship_pipeline.schemas import (
     empty_frame,
 )
 from relationship_pipeline.scoring.alerts import account_alerts
-from relationship_pipeline_tests.test_scoring_accounts import contact, frame, pair, person
+from relationship_pipeline_tests.test_scoring_accounts import contact, frame, pair, person, ts
 
 AS_OF = date(2024, 6, 30)
 CFG = ScoringConfig()
@@ -35,14 +36,14 @@ def kinds(out: pd.DataFrame, kind: str) -> set[tuple]:
     return set(zip(k["account_id"], k["address"].astype(object).where(k["address"].notna(), None)))
 
 
-def run(scores, pairs=None, people=None, contacts=None, history=None):
+def run(scores, pairs=None, people=None, contacts=None, activity=None):
     return account_alerts(
         AS_OF,
         scores,
         pairs if pairs is not None else empty_frame(PAIR_STRENGTH),
         people if people is not None else empty_frame(PEOPLE),
         contacts if contacts is not None else empty_frame(CRM_CONTACTS),
-        history if history is not None else empty_frame(ACCOUNT_SCORES),
+        activity if activity is not None else empty_frame(ACCOUNT_ACTIVITY),
         CFG,
     )
 
@@ -121,47 +122,80 @@ def test_single_threaded_addresses():
     assert "all 2 engaged stakeholders" in d["beta"]
 
 
-def history_rows(account: str, value: float, days: int, start_offset: int = 1) -> list[dict]:
+def test_key_contact_cold_against_their_own_cadence():
+    scores = scores_frame([{"account_id": "acme"}])
+    contacts = frame([contact(f"k{i}@acme.com", "acme", "champion") for i in range(1, 6)], CRM_CONTACTS)
+
+    def paced(external, first, last, touches):
+        return {
+            **pair("u1@us.com", external, "acme", 50, last=last),
+            "first_interaction_at": ts(first),
+            "emails": touches,
+        }
+
+    pairs = frame(
+        [
+            # weekly: 154 days over 22 gaps = 7 days, cold after 3 · 7 = 21; 22 days silent -> cold
+            paced("k1@acme.com", "2024-01-07", "2024-06-09", 23),
+            # the same pace, 21 days silent: not more than 21 -> warm
+            paced("k2@acme.com", "2024-01-08", "2024-06-10", 23),
+            # monthly: gap 28, 3 · 28 = 84 is capped at cold_after_days 45; 42 days silent -> warm
+            paced("k3@acme.com", "2024-01-01", "2024-05-20", 6),
+            # daily: 3 · 105/99 rounds up to 4, raised to cold_min_days 14; 17 days silent -> cold
+            paced("k4@acme.com", "2024-03-01", "2024-06-14", 100),
+            # two touches say nothing of a pace: cold_after_days 45; 30 days silent -> warm
+            paced("k5@acme.com", "2024-05-25", "2024-06-01", 2),
+        ],
+        PAIR_STRENGTH,
+    )
+    out = run(scores, pairs, frame([person("u1@us.com", "unassigned", internal=True)], PEOPLE), contacts)
+    assert kinds(out, "key_contact_cold") == {("acme", "k1@acme.com"), ("acme", "k4@acme.com")}
+    detail = out.set_index("address")["detail"]
+    assert detail["k1@acme.com"] == (
+        "Key contact k1@acme.com (champion) has had no interaction with our team for 22 days "
+        "(last on 2024-06-09; cold after 21 days for their usual pace)."
+    )
+    assert "for 17 days" in detail["k4@acme.com"] and "cold after 14 days for their usual pace" in detail["k4@acme.com"]
+
+
+def activity_rows(account: str, channel: str, days_before: list[int], interactions: int = 1) -> list[dict]:
     return [
         {
+            "as_of": (AS_OF - timedelta(days=k)).isoformat(),
             "account_id": account,
-            "engagement_score": value,
-            "as_of": (AS_OF - timedelta(days=start_offset + i)).isoformat(),
+            "channel": channel,
+            "category": "direct",
+            "interactions": interactions,
         }
-        for i in range(days)
+        for k in days_before
     ]
 
 
 def test_engagement_drop():
-    today = scores_frame(
-        [
-            {"account_id": "x", "engagement_score": 0.4},  # 0.4 < 0.5 × 1.0 -> drop
-            {"account_id": "y", "engagement_score": 0.6},  # 0.6 ≥ 0.5 -> none
-            {"account_id": "z", "engagement_score": 0.0},  # only 10 days of history -> none
-            {"account_id": "w", "engagement_score": 0.0},  # baseline 0 -> none
-            {"account_id": "v", "engagement_score": 0.0},  # history older than 90 days only -> none
-            {"account_id": "u", "engagement_score": 0.1},  # exactly engagement_baseline_min_days days of 1.0 -> drop
-            {"account_id": "t", "engagement_score": 0.0},  # baseline 0.01 < engagement_drop_min_baseline -> none
-        ]
-    )
+    today = scores_frame([{"account_id": a} for a in "xyzwv"])
     rows = (
-        history_rows("x", 1.0, 20)
-        + history_rows("y", 1.0, 20)
-        + history_rows("z", 1.0, 10)
-        + history_rows("w", 0.0, 30)
-        + history_rows("v", 1.0, 20, start_offset=91)
-        + history_rows("u", 1.0, CFG.engagement_baseline_min_days)
-        + history_rows("t", 0.01, 30)
-        # a row for today itself is not part of the baseline
-        + [{"account_id": "y", "engagement_score": 100.0, "as_of": AS_OF.isoformat()}]
+        # x: a meeting (0.5) every 7 days for the 120 days before the window (days 14, 21, …, 133
+        # before today), then none in the 14: baseline 18 · 0.5 · 14/120 = 1.05, recent 0 -> drop
+        activity_rows("x", "meeting", list(range(14, 134, 7)))
+        # y: the same cadence kept up: two meetings in the window (1.0 ≥ 0.5 · 1.05) -> none
+        + activity_rows("y", "meeting", list(range(0, 134, 7)))
+        # z: an email every 14 days until 14 days ago: baseline 9 · 0.15 · 14/120 = 0.1575 is below
+        # engagement_drop_min_rate (0.3) -> none
+        + activity_rows("z", "email", list(range(14, 134, 14)))
+        # w: a meeting every 14 days, one of them in the window: 0.5 ≥ 0.5 · 0.525 -> none
+        + activity_rows("w", "meeting", list(range(7, 134, 14)))
+        # v: its cadence ended before the baseline window: baseline 0 -> none
+        + activity_rows("v", "meeting", list(range(134, 300, 7)))
     )
-    history = scores_frame([{k: r[k] for k in ("account_id", "engagement_score")} for r in rows])
-    history["as_of"] = pd.array([r["as_of"] for r in rows], dtype="string")
-    out = run(today, history=history)
-    assert kinds(out, "engagement_drop") == {("x", None), ("u", None)}
+    activity = conform(pd.DataFrame(rows), ACCOUNT_ACTIVITY)
+    out = run(today, activity=activity)
+    assert kinds(out, "engagement_drop") == {("x", None)}
     assert set(out["kind"]) == {"engagement_drop"}
     d = out.set_index("account_id").loc["x", "detail"]
-    assert "0.4" in d and "baseline of 1 (mean over 20 scored days" in d and "40%" in d
+    assert d == (
+        "Engagement fell to 0% of this account's usual rate: 0.00 channel-weighted touches in the last 14 "
+        "days against 1.05 per 14 days over the 120 days before (alert below 50%)."
+    )
 
 
 def test_champion_moved():

@@ -157,10 +157,10 @@ def names_on(year, day: date) -> pd.DataFrame:
 def test_alerts_over_days_equal_the_day_by_day_alerts(year):
     crm = year["crm"]
     kinds = set()
+    activity = account_activity(year["touches"])
     for first, last in WINDOWS:
-        # a baseline's worth of scores before the window, as the alerts asset reads them
-        scores = vectorised_scores(year, first - timedelta(days=CFG.engagement_baseline_days), last)
-        in_run = scores[scores["as_of"] >= first.isoformat()]
+        scores = vectorised_scores(year, first, last)
+        in_run = scores
         by_day = [
             account_alerts(
                 day,
@@ -168,14 +168,14 @@ def test_alerts_over_days_equal_the_day_by_day_alerts(year):
                 snapshot(year, day),
                 names_on(year, day),
                 crm.contacts,
-                scores[scores["as_of"] < day.isoformat()],
+                activity[activity["as_of"] <= day.isoformat()],
                 CFG,
             )
             for day in days(first, last)
         ]
         expected = pd.concat(by_day, ignore_index=True)
         spans = PairSpans.build(run_rows(year, first, last), DayAxis.of([first, last]), CFG, always=year["always"])
-        alerts = alerts_over_days(spans, in_run, year["people"], year["seen"], crm.contacts, scores, CFG)
+        alerts = alerts_over_days(spans, in_run, year["people"], year["seen"], crm.contacts, activity, CFG)
         assert_same(alerts, expected)
         kinds |= set(alerts["kind"])
     assert kinds == {"key_contact_cold", "single_threaded", "engagement_drop", "champion_moved"}

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from relationship_pipeline.assets.common import daily_asset, frame_metadata, in_run, partition_days, suite_check_result
+from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.identity.addresses import canonical_addresses
 from relationship_pipeline.identity.people import resolve_people
 from relationship_pipeline.names_store import names_seen, write_names_checkpoint
@@ -18,20 +19,20 @@ from relationship_pipeline.scoring.account_days import account_scores_over_days
 from relationship_pipeline.scoring.alert_days import alerts_over_days
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
 from relationship_pipeline.scoring.day_spans import DayAxis
+from relationship_pipeline.scoring.engagement_drop import history_days
 from relationship_pipeline.scoring.pair_spans import PairSpans
 from relationship_pipeline.scoring.trends import WINDOWS_DAYS, account_trends_over_days
 
 GROUP = "accounts"
 # Days of history the assets declare (and load) besides the run's own: the defaults of
-# ScoringConfig.engagement_horizon_days and engagement_baseline_days; a longer configured window
-# is read from the warehouse directly.
+# ScoringConfig.engagement_horizon_days and of the engagement drop's window plus baseline; a
+# longer configured window is read from the warehouse directly.
 ENGAGEMENT_HORIZON_DAYS = 365
-BASELINE_DAYS = 90
-# The account_scores columns each history reader uses (a 90-day window of every column costs seconds).
+DROP_HISTORY_DAYS = history_days(ScoringConfig())
+# The account_scores columns each reader uses (a 90-day window of every column costs seconds).
 ALERT_COLUMNS = [
     "as_of",
     "account_id",
-    "engagement_score",
     "single_threaded",
     "engaged_stakeholders",
     "internal_people",
@@ -170,7 +171,10 @@ def account_scores(
 
 
 @daily_asset(
-    GROUP, blocking=False, history={"account_scores": BASELINE_DAYS}, columns={"account_scores": ALERT_COLUMNS}
+    GROUP,
+    blocking=False,
+    history={"account_activity": DROP_HISTORY_DAYS},
+    columns={"account_scores": ALERT_COLUMNS},
 )
 def alerts(
     context: dg.AssetExecutionContext,
@@ -179,6 +183,7 @@ def alerts(
     scoring: ScoringSettings,
     warehouse: WarehouseResource,
     account_scores: pd.DataFrame,
+    account_activity: pd.DataFrame,
     pair_strength: pd.DataFrame,
     people: pd.DataFrame,
     crm_team: pd.DataFrame,
@@ -197,12 +202,12 @@ def alerts(
     crm = CrmFrames(crm_team, crm_contacts, crm_accounts, crm_aliases, input_folder.internal_domains)
     shared = run_pairs(context, run_memo, config, wh, pair_strength, people, crm)
     run_memo.release(context.run_id, RUN_PAIRS)  # alerts is the last reader
-    history = account_scores  # the run's days and the baseline window before them
-    if config.engagement_baseline_days > BASELINE_DAYS:  # a longer baseline than declared
-        start = (days[0] - timedelta(days=config.engagement_baseline_days)).isoformat()
-        history = wh.read("account_scores", start=start, end=days[-1].isoformat(), columns=ALERT_COLUMNS)
+    activity = account_activity  # the run's days and the window + baseline before them
+    if history_days(config) > DROP_HISTORY_DAYS:  # a longer window than declared
+        start = (days[0] - timedelta(days=history_days(config))).isoformat()
+        activity = wh.read("account_activity", start=start, end=days[-1].isoformat())
     scores = in_run(account_scores, context)
-    df = alerts_over_days(shared.spans, scores, shared.who, shared.seen, crm_contacts, history, config)
+    df = alerts_over_days(shared.spans, scores, shared.who, shared.seen, crm_contacts, activity, config)
     write_names_checkpoint(wh, days, shared.seen, ENGAGEMENT_HORIZON_DAYS, keep=config.state_checkpoints)
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(

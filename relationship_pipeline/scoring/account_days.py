@@ -20,9 +20,9 @@ from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.distinct import is_in, positions_in, take_or_na
 from relationship_pipeline.scoring.account_scores import (
     UNASSIGNED,
-    _channel_weight,
     _people_attrs,
     _str,
+    channel_weight,
     derive_scores,
     known,
     recency_weight,
@@ -51,7 +51,7 @@ def engagement_points_over_days(
     if a.empty:
         return grid
     row = accounts.get_indexer(a["account_id"])
-    weight = _channel_weight(a, config).to_numpy()
+    weight = channel_weight(a, config).to_numpy()
     count = a["interactions"].to_numpy(dtype="int64")
     kernel = recency_weight(np.arange(horizon) + 1.0, config)
     for value in np.unique(weight):  # counts per weight class keep the window sums exact

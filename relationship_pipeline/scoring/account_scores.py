@@ -130,7 +130,7 @@ def engaged_stakeholders(
     return eng.groupby(["account_id", "external_address"], as_index=False, observed=True)["score"].max()
 
 
-def _channel_weight(touches: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+def channel_weight(touches: pd.DataFrame, config: ScoringConfig) -> pd.Series:
     weights = pd.Series(config.channel_weights, dtype="float64")
     channel = _str(touches["channel"]).str.lower()
     category = _str(touches["category"]).str.lower()
@@ -167,7 +167,7 @@ def engagement_points(
     t = t.loc[live].drop_duplicates(["interaction_id", "account_id"])
     if t.empty:
         return pd.Series(dtype="float64", name="engagement_points")
-    pts = _channel_weight(t, config) * recency_weight(days_lapsed(t["occurred_at"], as_of), config)
+    pts = channel_weight(t, config) * recency_weight(days_lapsed(t["occurred_at"], as_of), config)
     return pts.groupby(t["account_id"]).sum().rename("engagement_points")
 
 

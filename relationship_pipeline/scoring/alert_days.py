@@ -7,7 +7,8 @@ run's account scores and the names seen by each day:
 * ``key_contact_cold`` holds on the days when a key contact has published pairs and every one of
   them has been silent for more than ``cold_after_days`` whole days;
 * ``single_threaded`` on the account-days the scores flag;
-* ``engagement_drop`` against a rolling mean over the previous ``engagement_baseline_days``;
+* ``engagement_drop``: the account's recent touch rate against its own baseline
+  (:mod:`~relationship_pipeline.scoring.engagement_drop`);
 * ``champion_moved`` on the days a champion's name, as known that day, is also the name of
   another external address on another account.
 """
@@ -25,13 +26,14 @@ from relationship_pipeline.scoring.alerts import (
     MAX_LISTED_PLACES,
     _norm_name,
     champions,
+    cold_after,
     cold_detail,
-    drop_detail,
     key_contacts,
     single_threaded_rows,
 )
 from relationship_pipeline.scoring.day_spans import DayAxis, coverage
 from relationship_pipeline.scoring.decay import decay_factor
+from relationship_pipeline.scoring.engagement_drop import drop_detail, engagement_drops
 from relationship_pipeline.scoring.pair_spans import NS_PER_DAY, PairSpans, day_index
 from relationship_pipeline.scoring.pair_strength import strength_score
 
@@ -56,8 +58,9 @@ def _key_contact_cold(spans: PairSpans, accounts: pd.Index, people, contacts, co
         return pd.DataFrame()
     contact = pd.Index(who["address"]).get_indexer(ps["external_address"])
     last_ns = ps["last_interaction_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
-    # cold from the first day on which floor(days since the last interaction) > cold_after_days
-    cold_from = day_index(ps["last_interaction_at"], axis) + config.cold_after_days + (last_ns % NS_PER_DAY > 0)
+    # cold from the first day on which floor(days since the last interaction) > the pair's threshold
+    after = cold_after(ps, config)
+    cold_from = day_index(ps["last_interaction_at"], axis) + after + (last_ns % NS_PER_DAY > 0)
     start, published_end = ps["start"].to_numpy(), ps["published_end"].to_numpy()
     active = coverage(contact, start, published_end, len(who), axis.n)
     warm = coverage(contact, start, np.minimum(published_end, cold_from), len(who), axis.n)
@@ -65,10 +68,14 @@ def _key_contact_cold(spans: PairSpans, accounts: pd.Index, people, contacts, co
     if len(cells) == 0:
         return pd.DataFrame()
     cold = pd.DataFrame({"contact": cells[:, 0], "day": cells[:, 1]})
-    candidates = pd.DataFrame({"contact": contact, "start": start, "end": published_end, "last_ns": last_ns})
+    candidates = pd.DataFrame(
+        {"contact": contact, "start": start, "end": published_end, "last_ns": last_ns, "after": after}
+    )
     m = cold.merge(candidates, on="contact")
     m = m[(m["start"] <= m["day"]) & (m["day"] < m["end"])]
-    last = m.groupby(["contact", "day"], as_index=False)["last_ns"].max()
+    # the newest pair's last interaction and threshold
+    m = m.sort_values(["contact", "day", "last_ns", "after"], kind="stable")
+    last = m.drop_duplicates(["contact", "day"], keep="last")[["contact", "day", "last_ns", "after"]]
     last = last.join(who, on="contact")
     last_at = pd.to_datetime(last["last_ns"], utc=True)
     eod = pd.to_datetime((axis.first_number + last["day"] + 1) * NS_PER_DAY, utc=True)
@@ -108,45 +115,18 @@ def _single_threaded(spans: PairSpans, scores: pd.DataFrame, config: ScoringConf
     return single_threaded_rows(st).assign(day=st["day"])
 
 
-def _engagement_drop(axis: DayAxis, scores: pd.DataFrame, history: pd.DataFrame, config: ScoringConfig):
-    window = int(config.engagement_baseline_days)
-    if history is None or history.empty or window <= 0:
-        return pd.DataFrame()
-    accounts = pd.Index(scores["account_id"].astype("string").unique())
-    row = positions_in(history["account_id"].astype("string"), accounts)
-    col = axis.index(history["as_of"]) + window  # padded: column 0 is `window` days before the axis
-    keep = np.flatnonzero((row >= 0) & (col >= 0) & (col < axis.n + window))
-    # one score per account and day: the first row of each (as drop_duplicates keeps)
-    _, first = np.unique(row[keep] * (axis.n + window + 1) + col[keep], return_index=True)
-    keep = keep[np.sort(first)]
-    row, col = row[keep], col[keep]
-    total = np.zeros((len(accounts), axis.n + window + 1))
-    present = np.zeros((len(accounts), axis.n + window + 1), dtype="int64")
-    np.add.at(total, (row, col + 1), history["engagement_score"].to_numpy(dtype="float64")[keep])
-    np.add.at(present, (row, col + 1), 1)
-    total, present = np.cumsum(total, axis=1), np.cumsum(present, axis=1)
-    # days d − window … d − 1 are padded columns d … d + window − 1
-    d = np.arange(axis.n)
-    days = present[:, d + window] - present[:, d]
-    sums = total[:, d + window] - total[:, d]
-    baseline = np.where(days > 0, sums / np.maximum(days, 1), np.nan)
-    today = scores.assign(
-        row=positions_in(scores["account_id"].astype("string"), accounts), day=axis.index(scores["as_of"])
-    )
-    today = today[today["row"] >= 0]  # (an account id is never missing; a missing one is never scored)
-    today = today.assign(baseline=baseline[today["row"], today["day"]], days=days[today["row"], today["day"]])
-    fire = (
-        (today["baseline"] > 0)
-        & (today["baseline"] >= config.engagement_drop_min_baseline)
-        & (today["days"] >= config.engagement_baseline_min_days)
-        & (today["engagement_score"] < config.engagement_drop_ratio * today["baseline"])
-    )
-    d = today.loc[fire.fillna(False)]
+def _engagement_drop(axis: DayAxis, accounts: pd.Index, activity: pd.DataFrame, config: ScoringConfig):
+    d = engagement_drops(activity, accounts, axis, config)
     if d.empty:
         return pd.DataFrame()
-    detail = drop_detail(d, config)
     return pd.DataFrame(
-        {"day": d["day"], "account_id": d["account_id"], "kind": "engagement_drop", "address": pd.NA, "detail": detail}
+        {
+            "day": d["day"],
+            "account_id": d["account_id"],
+            "kind": "engagement_drop",
+            "address": pd.NA,
+            "detail": drop_detail(d, config),
+        }
     )
 
 
@@ -314,14 +294,14 @@ def alerts_over_days(
     people: pd.DataFrame,
     seen: pd.DataFrame,
     contacts: pd.DataFrame,
-    score_history: pd.DataFrame,
+    activity: pd.DataFrame,
     config: ScoringConfig,
 ) -> pd.DataFrame:
     """ALERTS for every day of ``spans.axis``.
 
     ``scores``: the run's account scores; ``people``: resolved identities with CRM names only;
-    ``seen``: (as_of, address, name) rows from a horizon before the axis; ``score_history``:
-    account scores from ``engagement_baseline_days`` before the axis through its last day.
+    ``seen``: (as_of, address, name) rows from a horizon before the axis; ``activity``:
+    ``account_activity`` from ``engagement_drop.history_days`` before the axis through its last day.
     """
     axis = spans.axis
     if scores is None or scores.empty:
@@ -331,7 +311,7 @@ def alerts_over_days(
     parts = [
         _key_contact_cold(spans, accounts, people, contacts, config),
         _single_threaded(spans, scores[is_in(scores["account_id"], accounts)], config),
-        _engagement_drop(axis, scores, score_history, config),
+        _engagement_drop(axis, accounts, activity, config),
         _champion_moved(axis, accounts, people, seen, contacts, config, first_known_days(spans, seen)),
     ]
     parts = [p for p in parts if len(p)]

@@ -4,16 +4,15 @@ Definitions (where the brief leaves room):
 
 * ``key_contact_cold``: an external person on a scored account (CRM contact or ``people`` row)
   whose CRM role is one of ``key_roles`` or whose seniority is executive, who has at least one
-  pair in ``pair_strength`` with a ``last_interaction_at`` ("had ties before"), and whose most
-  recent interaction with anyone on our team is more than ``cold_after_days`` before the end of
-  the as_of day. One alert per contact.
+  pair in ``pair_strength`` with a ``last_interaction_at`` ("had ties before"), and whose every
+  pair has been silent longer than that pair's own threshold (:func:`cold_after`: three times
+  its usual gap, between 14 and ``cold_after_days`` days). One alert per contact.
 * ``single_threaded``: one alert per account flagged in ``scores``. ``address`` is the one
   engaged stakeholder; when the account has several engaged stakeholders that all run through
   one internal person, ``address`` is that internal person.
-* ``engagement_drop``: baseline = mean ``engagement_score`` of the account over the
-  ``engagement_baseline_days`` days before as_of in ``score_history``; fires when today's score is
-  below ``engagement_drop_ratio`` × baseline, the baseline is > 0 and the history holds at least
-  ``config.engagement_baseline_min_days`` distinct days for the account.
+* ``engagement_drop``: the account's channel-weighted touches in the last
+  ``engagement_window_days`` fell below ``engagement_drop_ratio`` of its own rate over the
+  ``engagement_baseline_days`` before them (:mod:`~relationship_pipeline.scoring.engagement_drop`).
 * ``champion_moved`` (seed 003, "past customer champions"): a CRM contact with role
   ``champion`` whose display name (``people.name``, falling back to the CRM contact name;
   compared case- and whitespace-insensitively, non-empty) also appears on another *external*
@@ -24,7 +23,7 @@ Definitions (where the brief leaves room):
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -40,10 +39,9 @@ from relationship_pipeline.scoring.account_scores import (
     engaged_pairs,
     engaged_stakeholders,
 )
+from relationship_pipeline.scoring.day_spans import DayAxis
+from relationship_pipeline.scoring.engagement_drop import drop_detail, engagement_drops
 from relationship_pipeline.text_join import joined
-
-# Minimum distinct earlier days of score history before an engagement drop can fire (the
-# brief's "at least ~14 days"). Not in ScoringConfig yet; see the module report.
 
 ALERT_COLUMNS = ["account_id", "kind", "address", "detail"]
 
@@ -79,9 +77,30 @@ def key_contacts(accounts: pd.Index, people, contacts, config: ScoringConfig) ->
     return who.loc[is_key | is_exec].assign(is_key=is_key, is_exec=is_exec).reset_index(drop=True)
 
 
+def cold_after(pairs: pd.DataFrame, config: ScoringConfig) -> np.ndarray:
+    """Whole days of silence after which a pair's contact is cold, against the pair's own cadence:
+    ``cold_cadence_multiple`` × its mean gap between touches ((last − first) ÷ (touches − 1)),
+    rounded up and clipped to [``cold_min_days``, ``cold_after_days``]; ``cold_after_days`` with
+    fewer than ``cold_min_touches`` touches. A weekly contact is cold after 21 silent days."""
+    touches = sum(pairs[c].to_numpy(dtype="float64") for c in ("emails", "meetings", "calls"))
+    first = pd.to_datetime(pairs["first_interaction_at"], utc=True)
+    tenure = ((pd.to_datetime(pairs["last_interaction_at"], utc=True) - first) / pd.Timedelta(days=1)).to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = tenure / (touches - 1)
+        after = np.ceil(config.cold_cadence_multiple * gap - 1e-9)
+    after = np.clip(np.nan_to_num(after, nan=config.cold_after_days), config.cold_min_days, config.cold_after_days)
+    return np.where(touches >= config.cold_min_touches, after, config.cold_after_days).astype("int64")
+
+
 def cold_detail(who: pd.DataFrame, config: ScoringConfig) -> pd.Series:
-    """The key_contact_cold text for rows with address, crm_role, seniority, is_key, days, last_at."""
+    """The key_contact_cold text for rows with address, crm_role, seniority, is_key, days, last_at, after."""
     role = who["crm_role"].where(who["is_key"], who["seniority"]).astype("string").str.replace("_", " ")
+    after = who["after"].astype("int64")
+    why = pd.Series(
+        np.where(after < config.cold_after_days, " days for their usual pace", " days"), index=who.index, dtype="string"
+    )
     return joined(
         "Key contact ",
         who["address"],
@@ -91,7 +110,10 @@ def cold_detail(who: pd.DataFrame, config: ScoringConfig) -> pd.Series:
         who["days"].astype("string"),
         " days (last on ",
         utc_day_text(who["last_at"]),
-        f"; cold after {config.cold_after_days} days).",
+        "; cold after ",
+        after.astype("string"),
+        why,
+        ").",
     )
 
 
@@ -125,39 +147,29 @@ def single_threaded_rows(st: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def drop_detail(d: pd.DataFrame, config: ScoringConfig) -> pd.Series:
-    """The engagement_drop text for rows with engagement_score, baseline and days."""
-    return (
-        "Engagement score fell to "
-        + _fmt(d["engagement_score"], ".4g")
-        + " against a baseline of "
-        + _fmt(d["baseline"], ".4g")
-        + " (mean over "
-        + d["days"].astype("string")
-        + " scored days in the last "
-        + str(config.engagement_baseline_days)
-        + "): "
-        + _fmt(100 * d["engagement_score"] / d["baseline"], ".0f")
-        + "% of baseline, alert below "
-        + format(100 * config.engagement_drop_ratio, ".0f")
-        + "%."
-    )
-
-
 def _key_contact_cold(as_of, accounts, pair_strength, people, contacts, config) -> pd.DataFrame:
     who = key_contacts(accounts, people, contacts, config)
     if who.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    last = (
-        pair_strength.loc[pair_strength["last_interaction_at"].notna()]
-        .groupby("external_address")["last_interaction_at"]
-        .max()
-        .rename("last_at")
+    ps = pair_strength.loc[pair_strength["last_interaction_at"].notna()]
+    ps = ps.assign(
+        after=cold_after(ps, config),
+        silent=np.floor(days_lapsed(ps["last_interaction_at"], as_of)).astype("int64"),
+    )
+    # cold when every pair is past its own threshold; the newest pair's threshold is reported
+    ps = ps.assign(warm=ps["silent"] <= ps["after"]).sort_values(["last_interaction_at", "after"], kind="stable")
+    by_contact = ps.groupby("external_address")
+    last = pd.DataFrame(
+        {
+            "last_at": by_contact["last_interaction_at"].max(),
+            "after": by_contact["after"].last(),
+            "warm": by_contact["warm"].any(),
+        }
     )
     who = who.merge(last, left_on="address", right_index=True, how="inner")
     # whole days of silence, the same number the rule tests and the detail reports
     silent = np.floor(days_lapsed(who["last_at"], as_of)).astype("int64")
-    who = who.assign(days=silent).loc[silent > config.cold_after_days]
+    who = who.assign(days=silent).loc[~who["warm"].to_numpy(dtype=bool)]
     if who.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     detail = cold_detail(who, config)
@@ -179,21 +191,8 @@ def _single_threaded(scores, pair_strength, config) -> pd.DataFrame:
     return single_threaded_rows(st)
 
 
-def _engagement_drop(as_of: date, scores, score_history, config) -> pd.DataFrame:
-    if score_history is None or score_history.empty:
-        return pd.DataFrame(columns=ALERT_COLUMNS)
-    start = (as_of - timedelta(days=config.engagement_baseline_days)).isoformat()
-    day = score_history["as_of"].astype("string")
-    h = score_history.loc[((day >= start) & (day < as_of.isoformat())).fillna(False)]
-    base = h.groupby("account_id").agg(baseline=("engagement_score", "mean"), days=("as_of", "nunique"))
-    today = scores.loc[:, ["account_id", "engagement_score"]].merge(base, left_on="account_id", right_index=True)
-    fire = (
-        (today["baseline"] > 0)
-        & (today["baseline"] >= config.engagement_drop_min_baseline)
-        & (today["days"] >= config.engagement_baseline_min_days)
-        & (today["engagement_score"] < config.engagement_drop_ratio * today["baseline"])
-    )
-    d = today.loc[fire]
+def _engagement_drop(as_of: date, accounts: pd.Index, activity: pd.DataFrame, config) -> pd.DataFrame:
+    d = engagement_drops(activity, accounts, DayAxis(as_of, 1), config)
     if d.empty:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     detail = drop_detail(d, config)
@@ -255,10 +254,11 @@ def account_alerts(
     pair_strength: pd.DataFrame,
     people: pd.DataFrame,
     contacts: pd.DataFrame,
-    score_history: pd.DataFrame,
+    activity: pd.DataFrame,
     config: ScoringConfig,
 ) -> pd.DataFrame:
-    """ALERTS for ``as_of`` over the accounts in ``scores`` (see module docstring for each kind)."""
+    """ALERTS for ``as_of`` over the accounts in ``scores`` (see module docstring for each kind);
+    ``activity``: ``account_activity`` rows through as_of (``engagement_drop.history_days`` suffice)."""
     as_of = as_of_date(as_of)
     if scores is None or scores.empty:
         return empty_frame(ALERTS)
@@ -270,7 +270,7 @@ def account_alerts(
         if pair_strength is not None and not pair_strength.empty
         else None,
         _single_threaded(scores, ps, config) if ps is not None else None,
-        _engagement_drop(as_of, scores, score_history, config),
+        _engagement_drop(as_of, accounts, activity, config),
         _champion_moved(accounts, people, contacts, config),
     ]
     parts = [p.astype("string") for p in parts if p is not None and not p.empty]

@@ -1,0 +1,112 @@
+"""Early warning against the account's own baseline (seed 001: "a sudden and unexplained drop in
+engagement from a customer who is usually engaged").
+
+An account's touch rate is its channel-weighted live interactions per day (meeting 0.5, call
+0.3, email 0.15, bulk 0.05, machine-written mail 0; each interaction once per account, from
+``account_activity``). On each day d:
+
+* recent   = the rate over the last ``engagement_window_days`` days (d − 13 … d by default);
+* baseline = the rate over the ``engagement_baseline_days`` days before that window;
+
+both expressed per window. ``engagement_drop`` fires when recent is below
+``engagement_drop_ratio`` × baseline, the baseline is at least ``engagement_drop_min_rate`` and
+the account had a cadence the window can judge: at least ``engagement_drop_min_cadence`` days
+with direct touches per window over the baseline (1.5: every 9 days or more often; bulk mail
+sets no cadence). A weekly account that goes silent is alerted once the window holds none of
+its touches, 14 days after the last one. A steady account on a period of p ≤ 9 days has at
+least ⌊14/p⌋ touches in any window and at most ⌈120/p⌉ in the baseline, so its recent rate
+never falls below half its baseline. Slower accounts are left to ``key_contact_cold``, which judges
+each contact against their own cadence.
+Every day of a run is one pass: cumulative sums over an accounts × days grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.distinct import positions_in
+from relationship_pipeline.schemas import BULK_CATEGORIES
+from relationship_pipeline.scoring.account_scores import channel_weight
+from relationship_pipeline.scoring.day_spans import DayAxis
+
+
+def history_days(config: ScoringConfig) -> int:
+    """Days of ``account_activity`` before a day that its recent and baseline rates read."""
+    return int(config.engagement_window_days) + int(config.engagement_baseline_days) - 1
+
+
+def touch_rates(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
+    """(day, account_id, recent, baseline, cadence) for every account × axis day: touch rates per
+    window, and the days with direct (not bulk) touches per window over the baseline."""
+    window, base = int(config.engagement_window_days), int(config.engagement_baseline_days)
+    pad = window + base  # grid column 0 is `pad` days before the axis
+    width = pad + axis.n
+    recent = np.zeros((len(accounts), axis.n))
+    baseline = np.zeros((len(accounts), axis.n))
+    cadence = np.zeros((len(accounts), axis.n))
+    if activity is not None and len(activity):
+        row = positions_in(activity["account_id"].astype("string"), accounts)
+        col = axis.index(activity["as_of"]) + pad
+        keep = (row >= 0) & (col >= 0) & (col < width)
+        weight = channel_weight(activity, config).to_numpy()[keep]
+        count = activity["interactions"].to_numpy(dtype="int64")[keep]
+        direct = ~activity["category"].astype("string").isin(BULK_CATEGORIES).fillna(False).to_numpy(dtype=bool)
+        row, col, direct = row[keep], col[keep], direct[keep]
+        end = np.arange(axis.n) + pad + 1
+        touched = np.zeros((len(accounts), width + 1), dtype="int64")
+        touched[row[direct & (weight > 0)], col[direct & (weight > 0)] + 1] = 1
+        days = np.cumsum(touched, axis=1)
+        cadence = (days[:, end - window] - days[:, end - pad]) * window / base
+        # integer counts per weight class: the window sums are exact, whatever the axis
+        for value in np.unique(weight[weight > 0]):
+            sel = weight == value
+            grid = np.zeros((len(accounts), width + 1), dtype="int64")
+            np.add.at(grid, (row[sel], col[sel] + 1), count[sel])
+            total = np.cumsum(grid, axis=1)  # total[:, c + 1]: every count up to grid column c
+            recent += value * (total[:, end] - total[:, end - window])
+            baseline += value * (total[:, end - window] - total[:, end - pad])
+        baseline *= window / base
+    return pd.DataFrame(
+        {
+            "day": np.tile(np.arange(axis.n), len(accounts)),
+            "account_id": np.repeat(accounts.to_numpy(dtype=object), axis.n),
+            "recent": recent.ravel(),
+            "baseline": baseline.ravel(),
+            "cadence": cadence.ravel(),
+        }
+    )
+
+
+def engagement_drops(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
+    """The account-days whose recent touch rate fell below ``engagement_drop_ratio`` of their baseline."""
+    rates = touch_rates(activity, accounts, axis, config)
+    fire = (
+        (rates["baseline"] >= config.engagement_drop_min_rate)
+        & (rates["cadence"] >= config.engagement_drop_min_cadence)
+        & (rates["recent"] < config.engagement_drop_ratio * rates["baseline"])
+    )
+    return rates[fire.to_numpy()].reset_index(drop=True)
+
+
+def drop_detail(d: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    """The engagement_drop text for rows with recent and baseline."""
+    share = (100 * d["recent"] / d["baseline"]).round().astype("int64").astype("string")
+    return (
+        "Engagement fell to "
+        + share
+        + "% of this account's usual rate: "
+        + d["recent"].map("{:.2f}".format).astype("string")
+        + " channel-weighted touches in the last "
+        + str(config.engagement_window_days)
+        + " days against "
+        + d["baseline"].map("{:.2f}".format).astype("string")
+        + " per "
+        + str(config.engagement_window_days)
+        + " days over the "
+        + str(config.engagement_baseline_days)
+        + " days before (alert below "
+        + format(100 * config.engagement_drop_ratio, ".0f")
+        + "%)."
+    )
