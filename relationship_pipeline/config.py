@@ -52,6 +52,8 @@ class ScoringConfig:
     cross_functional_points: float = 10.0
     recent_interaction_points: float = 20.0
     recent_window_days: int = 30
+    # The calibrated depth score is 50 at this many uncapped seed 000 points (75 at 2×).
+    depth_calibration_points: float = 50.0
     executive_seniorities: tuple[str, ...] = ("c_level", "vp")
     key_roles: tuple[str, ...] = ("champion", "decision_maker", "economic_buyer")
     # Seed 004 engagement: recency buckets and the tail weight for older touches.
@@ -78,7 +80,8 @@ class ScoringConfig:
     # more often): a window of 14 days cannot tell a slower account's usual gap from a drop.
     engagement_drop_min_cadence: float = 1.5
     # Indicators.
-    min_correlation_n: int = 5
+    min_correlation_n: int = 10
+    permutation_below_n: int = 20  # below this many accounts the p-value comes from a permutation test
     bootstrap_samples: int = 1000
     bootstrap_seed: int = 7
     correlation_ci_level: float = 0.95
@@ -99,6 +102,8 @@ class ScoringConfig:
             problems.append(f"balance_cap must be >= 0, got {self.balance_cap}")
         if self.engagement_window_days < 1 or self.engagement_baseline_days < 1:
             problems.append("engagement_window_days and engagement_baseline_days must be >= 1")
+        if self.depth_calibration_points <= 0:
+            problems.append("depth_calibration_points must be > 0")
         if self.score_half_strength <= 0:
             problems.append("score_half_strength must be > 0")
         days = [d for d, _ in self.recency_weights]

@@ -23,9 +23,9 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
         lines.append("  (no accounts scored on this day)")
     else:
         ranked = scores.assign(name=scores["account_id"].map(names)).sort_values(
-            ["relationship_depth_score", "engagement_score", "account_id"], ascending=[False, False, True]
+            ["relationship_depth_calibrated", "engagement_score", "account_id"], ascending=[False, False, True]
         )
-        lines.append(f"  Top {TOP_N} by relationship depth score:")
+        lines.append(f"  Top {TOP_N} by calibrated relationship depth (seed 000's points without the cap):")
         lines += [_score_line(r) for r in ranked.head(TOP_N).itertuples()]
         lines.append(f"  Bottom {TOP_N}:")
         lines += [_score_line(r) for r in ranked.tail(TOP_N).itertuples()]
@@ -37,23 +37,26 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
     )
     lines += [f"  {a.kind:<18} {a.account_id:<10} {a.detail}" for a in alerts.head(8).itertuples()]
 
-    month_end = warehouse.latest_partition_before("score_nrr_correlation", _next_day(day))
-    corr = (
-        warehouse.read("score_nrr_correlation", [month_end])
-        if month_end
-        else warehouse.read("score_nrr_correlation", [])
-    )
-    corr = corr[corr["segment"] == "all"]
+    corr, month_end, newest = _newest_known_correlation(warehouse, day)
     lines.append(f"Score vs NRR over the following 12 months (Spearman, scores at {month_end or 'no month end yet'}):")
+    if month_end and newest and newest > month_end:
+        lines.append(f"  (the newest month end, {newest}, has no NRR yet: its 12 months are not over)")
     if corr.empty:
         lines.append("  (not computed)")
     for r in corr.itertuples():
         if pd.isna(r.spearman_rho):
-            lines.append(f"  {r.score:<26} n={r.n:<4} — {r.note}")
+            lines.append(f"  {r.score:<30} n={r.n:<4} — {r.note}")
         else:
             lines.append(
-                f"  {r.score:<26} n={r.n:<4} rho={r.spearman_rho:+.2f}  p={r.p_value:.3g}  95% CI [{r.ci_low:+.2f}, {r.ci_high:+.2f}]"
+                f"  {r.score:<30} n={r.n:<4} rho={r.spearman_rho:+.2f}  p={r.p_value:.3g} ({r.p_value_method})  "
+                f"95% CI [{r.ci_low:+.2f}, {r.ci_high:+.2f}]  NRR from {r.nrr_month}"
             )
+    if month_end:
+        lift = warehouse.read("nrr_by_score_quintile", [month_end])
+        lift = lift[lift["score"] == "relationship_depth_calibrated"].sort_values("quintile")
+        if len(lift):
+            cells = [f"Q{r.quintile} {r.portfolio_nrr:.2f} (n={r.accounts})" for r in lift.itertuples()]
+            lines.append("  NRR by calibrated depth quintile (portfolio, Q1 lowest): " + "  ".join(cells))
     quarantine = warehouse.read("quarantine", columns=["as_of", "reason"])
     if len(quarantine):
         codes = quarantine["reason"].str.split(":").str[0].value_counts()
@@ -63,6 +66,19 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
     return "\n".join(lines)
 
 
+def _newest_known_correlation(warehouse, day: str) -> tuple[pd.DataFrame, str | None, str | None]:
+    """The "all" rows of the newest month end on or before ``day`` whose NRR is known (some row
+    with n > 0), that month end, and the newest month end at all."""
+    corr = warehouse.read("score_nrr_correlation", end=day)
+    corr = corr[corr["segment"] == "all"]
+    if corr.empty:
+        return corr, None, None
+    newest = corr["as_of"].max()
+    known = corr.loc[corr["n"] > 0, "as_of"]
+    month_end = known.max() if len(known) else newest
+    return corr[corr["as_of"] == month_end], month_end, newest
+
+
 def _next_day(day: str) -> str:
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
@@ -70,6 +86,7 @@ def _next_day(day: str) -> str:
 def _score_line(r) -> str:
     flag = " single-threaded" if r.single_threaded else ""
     return (
-        f"    {r.account_id:<10} {str(r.name or '')[:24]:<24} depth {r.relationship_depth_score:5.1f}  "
+        f"    {r.account_id:<10} {str(r.name or '')[:24]:<24} depth {r.relationship_depth_score:5.1f} "
+        f"(calibrated {r.relationship_depth_calibrated:4.1f})  "
         f"engagement {r.engagement_score:6.3f}  stakeholders {r.engaged_stakeholders:>2}  internal {r.internal_people:>2}{flag}"
     )

@@ -145,7 +145,8 @@ ACCOUNT_ACTIVITY = {
 ACCOUNT_SCORES = {
     "as_of": "string",
     "account_id": "string",
-    "relationship_depth_score": "float64",
+    "relationship_depth_score": "float64",  # seed 000, capped at 100
+    "relationship_depth_calibrated": "float64",  # 100 · (1 − 2^(−uncapped points / 50)): ranks past the cap
     "engagement_score": "float64",
     "engaged_stakeholders": "int64",
     "executive_engaged": "bool",
@@ -207,9 +208,26 @@ SCORE_NRR_CORRELATION = {
     "n": "int64",
     "spearman_rho": "float64",
     "p_value": "float64",
+    "p_value_method": "string",  # asymptotic | permutation (n below permutation_below_n)
     "ci_low": "float64",
     "ci_high": "float64",
     "note": "string",  # why a value is missing (no ARR, n too small, ...)
+    "exploratory": "bool",  # segment rows: many small tests, hints not findings
+    "nrr_month": "string",  # baseline month B of NRR = ARR(B + 12) / ARR(B)
+}
+
+
+NRR_BY_SCORE_QUINTILE = {
+    "as_of": "string",  # a month end
+    "score": "string",  # which score column ranks the accounts
+    "quintile": "int64",  # 1 = the lowest-scored fifth … 5 = the highest
+    "accounts": "int64",
+    "score_min": "float64",
+    "score_max": "float64",
+    "mean_nrr": "float64",  # mean of the accounts' nrr_12m
+    "median_nrr": "float64",
+    "portfolio_nrr": "float64",  # Σ ARR(B + 12) / Σ ARR(B) over the group
+    "nrr_month": "string",  # baseline month B
 }
 
 
@@ -240,6 +258,7 @@ TABLES: dict[str, dict[str, str]] = {
     "account_trends": ACCOUNT_TRENDS,
     "account_nrr": ACCOUNT_NRR,
     "score_nrr_correlation": SCORE_NRR_CORRELATION,
+    "nrr_by_score_quintile": NRR_BY_SCORE_QUINTILE,
     "crm_accounts": CRM_ACCOUNTS,
     "crm_contacts": CRM_CONTACTS,
     "crm_team": CRM_TEAM,

@@ -20,7 +20,7 @@ GROUPS = {
     "identity": {"people"},
     "strength": {"pair_touches", "pair_strength"},
     "accounts": {"account_activity", "account_scores", "alerts", "account_trends"},
-    "indicators": {"account_nrr", "score_nrr_correlation"},
+    "indicators": {"account_nrr", "score_nrr_correlation", "nrr_by_score_quintile"},
 }
 
 
@@ -50,6 +50,7 @@ def test_lineage_runs_left_to_right():
     assert "account_scores" in parents("alerts") and "account_scores" in parents("account_trends")
     assert "account_activity" in parents("alerts")  # the engagement drop's touch rates
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
+    assert parents("nrr_by_score_quintile") == {"account_scores", "account_nrr"}
 
 
 def test_history_an_asset_reads_is_declared_as_a_time_window():
@@ -82,6 +83,7 @@ def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():
         "alerts",
         "account_nrr",
         "score_nrr_correlation",
+        "nrr_by_score_quintile",
     }
     blocking = {key.asset_key.to_user_string() for key, spec in checks.items() if spec.blocking}
     assert blocking >= {

@@ -23,7 +23,12 @@ from relationship_pipeline.schemas import (
     PEOPLE,
     conform,
 )
-from relationship_pipeline.scoring.account_scores import account_scores, recency_weight
+from relationship_pipeline.scoring.account_scores import (
+    account_scores,
+    calibrated_depth,
+    derive_scores,
+    recency_weight,
+)
 
 AS_OF = date(2024, 6, 30)
 CFG = ScoringConfig()
@@ -227,6 +232,7 @@ def test_relationship_depth_capped(data):
         a["recent_interaction_points"],
     ) == (45, 25, 10, 20)
     assert a["relationship_depth_score"] == 100
+    assert a["relationship_depth_calibrated"] == pytest.approx(75.0)  # 100 points: 100 · (1 − 2^−2)
     assert a["internal_people"] == 2 and not a["single_threaded"]
     # key roles held by engaged: economic_buyer, champion; CRM contacts hold those + decision_maker.
     assert (a["key_roles_covered"], a["key_roles_total"]) == (2, 3)
@@ -237,10 +243,39 @@ def test_relationship_depth_two_stakeholders(data):
     b = run(data).loc["beta"]
     # 2 engaged, no executive, one function (sales), last meaningful 45.5 d ago (> 30): 15·2 = 30.
     assert b["relationship_depth_score"] == 30
+    assert b["relationship_depth_calibrated"] == pytest.approx(100 * (1 - 2 ** (-30 / 50)))
     assert (b["engaged_stakeholders"], b["engaged_functions"], b["recent_meaningful_interactions"]) == (2, 1, 0)
     assert not b["executive_engaged"] and not b["cross_functional"]
     # both engaged pairs run through u1 alone -> single-threaded
     assert b["internal_people"] == 1 and b["single_threaded"]
+
+
+def test_calibrated_depth_ranks_the_accounts_the_cap_ties():
+    # five and seven engaged stakeholders, each with an executive, two functions and a recent
+    # meeting: 15·5 + 55 = 130 and 15·7 + 55 = 160 points, both 100 on seed 000's capped scale
+    counted = pd.DataFrame(
+        {
+            "account_id": ["five", "seven"],
+            "engaged_stakeholders": [5, 7],
+            "executive_engaged": [True, True],
+            "engaged_functions": [2, 2],
+            "recent_meaningful_interactions": [1, 1],
+            "internal_people": [3, 3],
+            "contacts": [10, 10],
+            "engagement_points": [1.0, 1.0],
+        }
+    )
+    out = derive_scores(counted.reindex(columns=list(ACCOUNT_SCORES)).fillna({"as_of": "2024-06-30"}), CFG)
+    out = out.set_index("account_id")
+    assert out["relationship_depth_score"].tolist() == [100.0, 100.0]
+    assert out["relationship_depth_calibrated"].tolist() == pytest.approx(
+        [100 * (1 - 2 ** (-130 / 50)), 100 * (1 - 2 ** (-160 / 50))]
+    )
+    assert out.loc["seven", "relationship_depth_calibrated"] > out.loc["five", "relationship_depth_calibrated"]
+    # diminishing returns: the sixth and seventh stakeholders add less than the first did
+    first = calibrated_depth(pd.Series([15.0]), CFG).iloc[0]
+    assert first == pytest.approx(100 * (1 - 2**-0.3))
+    assert out.loc["seven", "relationship_depth_calibrated"] - out.loc["five", "relationship_depth_calibrated"] < first
 
 
 def test_single_stakeholder_and_not_engaged_vp(data):

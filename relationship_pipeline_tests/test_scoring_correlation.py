@@ -19,6 +19,7 @@ from relationship_pipeline.schemas import (
     empty_frame,
 )
 from relationship_pipeline.scoring.correlation import (
+    baseline_month,
     bootstrap_spearman_ci,
     multi_role_engagement_share,
     score_nrr_correlation,
@@ -28,7 +29,7 @@ AS_OF = date(2023, 1, 31)
 CFG = ScoringConfig(bootstrap_samples=500)
 
 
-def make(n_ent=6, n_smb=3, engagement=None, nrr=None, as_of=AS_OF.isoformat()):
+def make(n_ent=12, n_smb=3, engagement=None, nrr=None, as_of=AS_OF.isoformat()):
     ids = [f"e{i}" for i in range(n_ent)] + [f"s{i}" for i in range(n_smb)]
     n = len(ids)
     depth = np.arange(n, dtype=float) * 10  # strictly increasing
@@ -101,14 +102,28 @@ def test_monotone_gives_rho_one():
     out = score_nrr_correlation(AS_OF, scores, nrr, accounts, CFG)
     assert list(out.columns) == list(SCORE_NRR_CORRELATION)
     # segments: all, then sorted CRM segments (mid has no NRR data -> n 0)
-    assert out["segment"].tolist() == ["all", "enterprise", "mid", "smb"] * 2
+    assert out["segment"].tolist() == ["all", "enterprise", "mid", "smb"] * 3
     r = result(out, "relationship_depth_score", "all")
-    assert r["n"] == 9 and r["spearman_rho"] == pytest.approx(1.0) and r["p_value"] < 1e-6
+    assert r["n"] == 15 and r["spearman_rho"] == pytest.approx(1.0)
+    # n < 20: the p-value of a permutation test; no permutation of 9,999 beats a perfect rank
+    # order, so p = 2 · 1/10,000 (the observed pairing counts once, both tails)
+    assert r["p_value_method"] == "permutation" and r["p_value"] == pytest.approx(2 / 10_000)
     # every bootstrap resample of a monotone relation is monotone: the interval is [1, 1]
     assert (r["ci_low"], r["ci_high"]) == (pytest.approx(1.0), pytest.approx(1.0))
-    assert pd.isna(r["note"])
+    assert pd.isna(r["note"]) and not r["exploratory"] and r["nrr_month"] == "2023-01"
     e = result(out, "relationship_depth_score", "enterprise")
-    assert e["n"] == 6 and e["spearman_rho"] == pytest.approx(1.0)
+    assert e["n"] == 12 and e["spearman_rho"] == pytest.approx(1.0) and e["exploratory"]
+
+
+def test_the_nrr_window_starts_at_the_last_complete_month():
+    assert baseline_month(date(2023, 1, 31)) == "2023-01"  # a month end: its own month is complete
+    assert baseline_month(date(2023, 2, 15)) == "2023-01"  # mid-month: February is not
+    assert baseline_month(date(2023, 1, 1)) == "2022-12"
+    scores, nrr, accounts = make(as_of="2023-02-15")
+    out = score_nrr_correlation(date(2023, 2, 15), scores, nrr, accounts, CFG)
+    # January's NRR (the only month given) pairs with a mid-February score, never February's
+    assert result(out, "relationship_depth_score", "all")["n"] == 15
+    assert (out["nrr_month"] == "2023-01").all()
 
 
 def test_too_few_accounts():
@@ -116,7 +131,7 @@ def test_too_few_accounts():
     out = score_nrr_correlation(AS_OF, scores, nrr, accounts, CFG)
     r = result(out, "relationship_depth_score", "smb")
     assert r["n"] == 3 and np.isnan(r["spearman_rho"]) and np.isnan(r["ci_low"])
-    assert r["note"] == "n=3 < min_correlation_n=5"
+    assert r["note"] == "n=3 < min_correlation_n=10"
     assert result(out, "relationship_depth_score", "mid")["n"] == 0
 
 
@@ -124,13 +139,13 @@ def test_tied_scores():
     scores, nrr, accounts = make()
     out = score_nrr_correlation(AS_OF, scores, nrr, accounts, CFG)
     r = result(out, "engagement_score", "all")
-    assert r["n"] == 9 and np.isnan(r["spearman_rho"]) and r["note"] == "all scores tied"
+    assert r["n"] == 15 and np.isnan(r["spearman_rho"]) and r["note"] == "all scores tied"
 
 
 def test_no_arr_data():
     scores, _, accounts = make()
     out = score_nrr_correlation(AS_OF, scores, empty_frame(ACCOUNT_NRR), accounts, CFG)
-    assert out["score"].tolist() == ["relationship_depth_score", "engagement_score"]
+    assert out["score"].tolist() == ["relationship_depth_score", "relationship_depth_calibrated", "engagement_score"]
     assert (out["segment"] == "all").all() and (out["n"] == 0).all()
     assert (out["note"] == "no ARR data").all() and out["spearman_rho"].isna().all()
 
@@ -152,6 +167,7 @@ def test_noisy_matches_scipy_and_is_reproducible():
     r = result(out, "engagement_score", "all")
     ref = stats.spearmanr(eng, nrr_v)
     assert r["spearman_rho"] == pytest.approx(ref.statistic) and r["p_value"] == pytest.approx(ref.pvalue)
+    assert r["p_value_method"] == "asymptotic"  # n = 40 ≥ permutation_below_n
     assert r["ci_low"] < r["spearman_rho"] < r["ci_high"] and -1 <= r["ci_low"] and r["ci_high"] <= 1
     again = score_nrr_correlation(AS_OF, scores, nrr, accounts, CFG)
     pd.testing.assert_frame_equal(out, again)

@@ -17,6 +17,7 @@ from relationship_pipeline.assets.common import (
 from relationship_pipeline.resources import ScoringSettings
 from relationship_pipeline.schemas import TABLES, empty_frame
 from relationship_pipeline.scoring.correlation import score_nrr_correlation as correlate
+from relationship_pipeline.scoring.lift import nrr_by_score_quintile as lift
 from relationship_pipeline.scoring.nrr import account_nrr as compute_account_nrr
 from relationship_pipeline.scoring.nrr import portfolio_nrr
 
@@ -66,19 +67,47 @@ def score_nrr_correlation(
     monthly, so the statistics run at the data's grain: other days' partitions are empty.
     """
     config = scoring.config()
-    month_ends = [day for day in partition_days(context) if (day + timedelta(days=1)).day == 1]
-    by_day = {key: rows for key, rows in account_scores.groupby("as_of")} if len(account_scores) else {}
     frames = [
-        correlate(day, by_day.get(day.isoformat(), account_scores.iloc[0:0]), account_nrr, crm_accounts, config)
-        for day in month_ends  # at most a dozen a year
+        correlate(day, scores, account_nrr, crm_accounts, config)
+        for day, scores in _month_end_scores(context, account_scores)  # at most a dozen a year
     ]
-    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(TABLES["score_nrr_correlation"])
+    return _month_end_result("score_nrr_correlation", frames, config)
+
+
+@daily_asset(GROUP, blocking=False)
+def nrr_by_score_quintile(
+    context: dg.AssetExecutionContext,
+    scoring: ScoringSettings,
+    account_scores: pd.DataFrame,
+    account_nrr: pd.DataFrame,
+):
+    """The lift table: NRR over the following 12 months of each fifth of the accounts, ranked by each score at a month end.
+
+    Grain: one row per month-end day × score × quintile (1 = the lowest scores); other days'
+    partitions are empty, as ARR is monthly.
+    """
+    config = scoring.config()
+    frames = [lift(day, scores, account_nrr) for day, scores in _month_end_scores(context, account_scores)]
+    return _month_end_result("nrr_by_score_quintile", frames, config)
+
+
+def _month_end_result(table: str, frames: list[pd.DataFrame], config) -> dg.MaterializeResult:
+    """The month ends' rows as one frame, the newest month end's in the metadata, checked."""
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(TABLES[table])
     last = frames[-1] if frames else df
     return dg.MaterializeResult(
         value=df,
-        metadata=frame_metadata(last, month_ends=len(month_ends)),
-        check_results=[suite_check_result("score_nrr_correlation", df, config)],
+        metadata=frame_metadata(last, month_ends=len(frames)),
+        check_results=[suite_check_result(table, df, config)],
     )
 
 
-indicators_assets = [account_nrr, score_nrr_correlation]
+def _month_end_scores(context: dg.AssetExecutionContext, account_scores: pd.DataFrame):
+    """(day, that day's scores) for each month end among the run's days."""
+    by_day = {key: rows for key, rows in account_scores.groupby("as_of")} if len(account_scores) else {}
+    for day in partition_days(context):
+        if (day + timedelta(days=1)).day == 1:
+            yield day, by_day.get(day.isoformat(), account_scores.iloc[0:0])
+
+
+indicators_assets = [account_nrr, score_nrr_correlation, nrr_by_score_quintile]

@@ -200,6 +200,7 @@ def account_scores_suite(config: ScoringConfig | None = None) -> list:
         *_regex("as_of", DATE_REGEX),
         *_unique("as_of", "account_id"),
         *_between("relationship_depth_score", 0, 100),
+        *_between("relationship_depth_calibrated", 0, 100),
         *_non_negative(
             "engagement_score",
             "engaged_stakeholders",
@@ -235,6 +236,18 @@ def account_nrr_suite(config: ScoringConfig | None = None) -> list:
         *_regex("month", MONTH_REGEX),
         *_unique("account_id", "month"),
         *_non_negative("arr", "arr_12m_later", "nrr_12m"),  # NaN where unknown
+    ]
+
+
+def nrr_by_score_quintile_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("nrr_by_score_quintile"),
+        *_not_null("as_of", "score", "quintile", "accounts"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "score", "quintile"),
+        *_between("quintile", 1, 5),
+        *_non_negative("accounts", "mean_nrr", "median_nrr", "portfolio_nrr"),
+        *_not_after("score_min", "score_max"),
     ]
 
 
@@ -299,6 +312,7 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "account_trends": account_trends_suite,
     "account_nrr": account_nrr_suite,
     "score_nrr_correlation": score_nrr_correlation_suite,
+    "nrr_by_score_quintile": nrr_by_score_quintile_suite,
     "crm_accounts": crm_accounts_suite,
     "crm_contacts": crm_contacts_suite,
     "crm_team": crm_team_suite,

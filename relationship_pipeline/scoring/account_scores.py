@@ -275,10 +275,20 @@ def derive_scores(out: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     out["recent_interaction_points"] = config.recent_interaction_points * (
         out["recent_meaningful_interactions"] >= 1
     ).astype("float64")
-    out["relationship_depth_score"] = (
+    points = (
         out["stakeholder_points"]
         + out["executive_points"]
         + out["cross_functional_points"]
         + out["recent_interaction_points"]
-    ).clip(upper=SCORE_CAP)
+    )
+    out["relationship_depth_score"] = points.clip(upper=SCORE_CAP)
+    out["relationship_depth_calibrated"] = calibrated_depth(points, config)
     return conform(out, ACCOUNT_SCORES)
+
+
+def calibrated_depth(points: pd.Series, config: ScoringConfig) -> pd.Series:
+    """Seed 000's points without the cap, with diminishing returns: 100 · (1 − 2^(−points / h)),
+    h = ``depth_calibration_points``. Strictly increasing in the points, so accounts the cap ties
+    at 100 rank by how far past it they are (h = 50: one stakeholder 18.8, the capped 100 points
+    75, each stakeholder beyond adds less)."""
+    return 100.0 * (1.0 - 2.0 ** (-points.astype("float64") / config.depth_calibration_points))
