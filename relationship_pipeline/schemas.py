@@ -217,6 +217,26 @@ SCORE_NRR_CORRELATION = {
 }
 
 
+CRM_CONTACT_STRENGTH = {
+    "as_of": "string",  # the newest day of the run that wrote it
+    "address": "string",  # the CRM contact (canonical)
+    "account_id": "string",
+    "name": "string",
+    "crm_role": "string",
+    "connections": "int64",  # our people with a tie (strength > 0) to this contact
+    "best_internal_address": "string",  # our strongest connection (null: nobody)
+    "best_internal_name": "string",
+    "best_strength": "float64",  # balanced pair strength; 0 when nobody
+    "best_score": "float64",  # 0–100
+    "best_band": "int64",  # 1–5 (1: no relationship)
+    "last_interaction_at": UTC_TS,  # with anyone on our team
+    "second_internal_address": "string",
+    "second_internal_name": "string",
+    "second_strength": "float64",
+    "second_score": "float64",
+    "second_band": "int64",  # 0 without a second connection
+}
+
 NRR_BY_SCORE_QUINTILE = {
     "as_of": "string",  # a month end
     "score": "string",  # which score column ranks the accounts
@@ -259,6 +279,8 @@ TABLES: dict[str, dict[str, str]] = {
     "account_nrr": ACCOUNT_NRR,
     "score_nrr_correlation": SCORE_NRR_CORRELATION,
     "nrr_by_score_quintile": NRR_BY_SCORE_QUINTILE,
+    # Every CRM contact with our strongest connections, on the newest day of each run (seed 003).
+    "crm_contact_strength": CRM_CONTACT_STRENGTH,
     "crm_accounts": CRM_ACCOUNTS,
     "crm_contacts": CRM_CONTACTS,
     "crm_team": CRM_TEAM,

@@ -57,6 +57,12 @@ def test_run_materialises_the_range_and_prints_a_summary(demo_dir, duckdb_url, c
     scores = Warehouse(url).read("account_scores")
     assert sorted(scores["as_of"].unique()) == ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
     assert scores.groupby("as_of").size().nunique() == 1  # every account on every day
+    # who knows whom: every CRM contact once, on each run's newest day
+    known = Warehouse(url).read("crm_contact_strength")
+    contacts = Warehouse(url).read("crm_contacts")
+    assert sorted(known["as_of"].unique()) == ["2025-01-02", "2025-01-04"]
+    assert (known.groupby("as_of").size() == contacts["address"].nunique()).all()
+    assert (known["connections"] > 0).any() and (known["best_band"].between(1, 5)).all()
 
 
 @pytest.mark.parametrize(

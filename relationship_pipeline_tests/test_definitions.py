@@ -18,7 +18,7 @@ GROUPS = {
         "quarantine",
     },
     "identity": {"people"},
-    "strength": {"pair_touches", "pair_strength"},
+    "strength": {"pair_touches", "pair_strength", "crm_contact_strength"},
     "accounts": {"account_activity", "account_scores", "alerts", "account_trends"},
     "indicators": {"account_nrr", "score_nrr_correlation", "nrr_by_score_quintile"},
 }
@@ -51,6 +51,7 @@ def test_lineage_runs_left_to_right():
     assert "account_activity" in parents("alerts")  # the engagement drop's touch rates
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
     assert parents("nrr_by_score_quintile") == {"account_scores", "account_nrr"}
+    assert parents("crm_contact_strength") == {"pair_strength", "crm_contacts", "crm_aliases", "crm_team"}
 
 
 def test_history_an_asset_reads_is_declared_as_a_time_window():
@@ -84,6 +85,7 @@ def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():
         "account_nrr",
         "score_nrr_correlation",
         "nrr_by_score_quintile",
+        "crm_contact_strength",
     }
     blocking = {key.asset_key.to_user_string() for key, spec in checks.items() if spec.blocking}
     assert blocking >= {

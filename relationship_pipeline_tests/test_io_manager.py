@@ -131,4 +131,4 @@ def test_table_readers_lists_the_ops_that_load_each_table():
     assert readers["account_activity"] == ["account_scores", "alerts"]
     assert readers["interactions"] == ["pair_touches"]
     assert readers["alerts"] == [] and readers["quarantine"] == []
-    assert readers["crm_contacts"] == ["account_scores", "alerts", "pair_strength", "people"]
+    assert readers["crm_contacts"] == ["account_scores", "alerts", "crm_contact_strength", "pair_strength", "people"]

@@ -4,6 +4,14 @@ from relationship_pipeline.assets.accounts import accounts_assets
 from relationship_pipeline.assets.identity import people
 from relationship_pipeline.assets.indicators import indicators_assets
 from relationship_pipeline.assets.ingest import ingest_assets
-from relationship_pipeline.assets.strength import pair_strength, pair_touches
+from relationship_pipeline.assets.strength import crm_contact_strength, pair_strength, pair_touches
 
-all_assets = [*ingest_assets, people, pair_touches, pair_strength, *accounts_assets, *indicators_assets]
+all_assets = [
+    *ingest_assets,
+    people,
+    pair_touches,
+    pair_strength,
+    crm_contact_strength,
+    *accounts_assets,
+    *indicators_assets,
+]

@@ -31,6 +31,7 @@ def daily_asset(
     blocking: bool = True,
     history: dict[str, int] | None = None,
     columns: dict[str, list[str]] | None = None,
+    deps: list[str] | None = None,
 ):
     """``@dg.asset`` for a per-day table: daily partitions, single-run backfills, its GX suite as a check.
 
@@ -38,7 +39,8 @@ def daily_asset(
     downstream assets in the same run. ``history`` maps an upstream daily asset to how many days
     before the run it also reads (a baseline, a trend, a horizon): the input then holds those
     days too, and the lineage shows the dependency. ``columns`` names the only columns a history
-    input loads, so a long window reads what the asset uses.
+    input loads, so a long window reads what the asset uses. ``deps``: upstream assets read
+    from the warehouse rather than loaded as inputs (the lineage still shows them).
     """
 
     def decorate(fn):
@@ -51,6 +53,7 @@ def daily_asset(
             backfill_policy=dg.BackfillPolicy.single_run(),
             check_specs=[suite_check_spec(fn.__name__, blocking=blocking)],
             metadata=table_metadata(fn.__name__),
+            deps=deps,
             ins={
                 name: dg.AssetIn(partition_mapping=days_before(n), metadata=_columns_metadata(name, columns))
                 for name, n in (history or {}).items()

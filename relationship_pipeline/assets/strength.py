@@ -13,8 +13,15 @@ from relationship_pipeline.assets.common import (
     suite_check_result,
 )
 from relationship_pipeline.identity.addresses import canonical_addresses
-from relationship_pipeline.pair_store import CHANGES_TABLE, LATEST_TABLE, STATE_TABLE, starting_state
+from relationship_pipeline.pair_store import (
+    CHANGES_TABLE,
+    LATEST_TABLE,
+    STATE_TABLE,
+    pair_strength_as_of,
+    starting_state,
+)
 from relationship_pipeline.resources import ScoringSettings, WarehouseResource
+from relationship_pipeline.scoring.contact_strength import contact_strength
 from relationship_pipeline.scoring.pair_state import pair_changes, state_on
 from relationship_pipeline.scoring.pair_strength import pair_touches as build_pair_touches
 from relationship_pipeline.scoring.pair_strength import published_pairs
@@ -95,4 +102,36 @@ def pair_strength(
             ),
         ),
         check_results=[suite_check_result("pair_strength", changes, config)],
+    )
+
+
+@daily_asset(GROUP, blocking=False, deps=["pair_strength"])
+def crm_contact_strength(
+    context: dg.AssetExecutionContext,
+    scoring: ScoringSettings,
+    warehouse: WarehouseResource,
+    crm_contacts: pd.DataFrame,
+    crm_aliases: pd.DataFrame,
+    crm_team: pd.DataFrame,
+):
+    """Who knows whom (seed 003): every CRM contact with our strongest and second-strongest connection, its strength, score and band, and the last interaction.
+
+    Grain: one row per CRM contact on the newest day of each run (every day under the daily
+    schedule; a backfill's earlier days stay empty); the row a CRM write-back takes.
+    """
+    config = scoring.config()
+    day = partition_days(context)[-1]
+    contacts = crm_contacts.assign(address=canonical_addresses(crm_contacts["address"], crm_aliases))
+    pairs = pair_strength_as_of(warehouse.warehouse(), day, config, always=contacts["address"])
+    df = contact_strength(day, contacts, pairs, crm_team)
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(
+            df.sort_values("best_strength", ascending=False),
+            contacts_without_connection=int((df["connections"] == 0).sum()),
+            band_counts=dg.MetadataValue.json(
+                {str(k): int(v) for k, v in df["best_band"].value_counts().sort_index().items()}
+            ),
+        ),
+        check_results=[suite_check_result("crm_contact_strength", df, config)],
     )

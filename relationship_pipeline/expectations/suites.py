@@ -239,6 +239,20 @@ def account_nrr_suite(config: ScoringConfig | None = None) -> list:
     ]
 
 
+def crm_contact_strength_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("crm_contact_strength"),
+        *_not_null("as_of", "address", "connections", "best_strength", "best_score", "best_band"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "address"),
+        *_non_negative("connections", "best_strength", "second_strength"),
+        *_between("best_score", 0, 100),
+        *_between("best_band", 1, 5),
+        *_between("second_band", 0, 5),
+        *_not_after("second_strength", "best_strength"),
+    ]
+
+
 def nrr_by_score_quintile_suite(config: ScoringConfig | None = None) -> list:
     return [
         *_columns("nrr_by_score_quintile"),
@@ -313,6 +327,7 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "account_nrr": account_nrr_suite,
     "score_nrr_correlation": score_nrr_correlation_suite,
     "nrr_by_score_quintile": nrr_by_score_quintile_suite,
+    "crm_contact_strength": crm_contact_strength_suite,
     "crm_accounts": crm_accounts_suite,
     "crm_contacts": crm_contacts_suite,
     "crm_team": crm_team_suite,
