@@ -203,14 +203,14 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert [k for k in fa if fa[k] != fb[k]] == []
     differing = [k for k in fa if fa[k] != fc.get(k)]
     assert {"crm/contacts.csv", "emails/export.csv", "calls/calls.csv", "meetings/calendar.ics"} <= set(differing)
-    assert a.end == date(2025, 3, 1) and len(a.accounts) == 40
+    assert a.end == date(2025, 3, 1) and len(a.accounts) == 44
 
 
 def test_summary_and_volumes(year):
     s = year.summary
     assert (s.start, s.end) == (date(2025, 1, 1), date(2025, 12, 31))
     assert s.counts["team"] == len(year.team) == 8
-    assert s.counts["accounts"] == len(year.accounts) == 40
+    assert s.counts["accounts"] == len(year.accounts) == 44
     assert 8_000 <= s.counts["emails"] <= 15_000
     assert 1_500 <= s.counts["meetings"] <= 3_000
     assert 1_000 <= s.counts["calls"] <= 2_000
@@ -221,6 +221,8 @@ def test_summary_and_volumes(year):
         "single_threaded": 6,
         "sporadic": 7,
         "new_logo": 5,
+        "one_way": 2,
+        "gone_silent": 2,
     }
 
 
@@ -331,6 +333,23 @@ def test_going_cold_accounts_fall_silent_and_lose_their_champion(year):
             if (i[2][:1] == [champion] if i[0] == "email" else champion in i[2]) and i[3] != "missed"
         ]
         assert seen and max(seen) < end - timedelta(days=120), acc
+
+
+def test_one_way_outreach_and_an_account_gone_silent_are_in_the_demo(year):
+    end = datetime.combine(year.summary.end, datetime.min.time(), UTC) + timedelta(days=1)
+    for acc in year.profile("one_way"):
+        rows = year.account_interactions(acc)
+        assert len(rows) >= 150 and {i[0] for i in rows} == {"email"}, acc  # mail only, several a week
+        # all of it ours, except the out-of-office replies of contacts on vacation
+        theirs = [i for i in rows if year.account_of(i[2][0]) == acc]
+        assert all(i[3] == "auto" for i in theirs), acc
+    for acc in year.profile("gone_silent"):
+        rows = year.account_interactions(acc)
+        last = max(i[1] for i in rows)
+        assert end - timedelta(days=50) < last < end - timedelta(days=30), (acc, last)  # silent since November
+        meetings = [i for i in rows if i[0] == "meeting" and i[1] > last - timedelta(days=120)]
+        assert len(meetings) >= 12, acc  # about weekly before the silence
+        assert any(year.account_of(i[2][0]) == acc for i in rows if i[0] == "email"), acc  # they wrote too
 
 
 def test_growing_accounts_grow_and_new_logos_start_mid_year(year):

@@ -55,6 +55,10 @@ _PROFILE_SEGMENTS = {
     "single_threaded": ["mid_market", "mid_market", "smb", "smb", "smb", "smb"],
     "sporadic": ["enterprise", "mid_market", "mid_market", "mid_market", "smb", "smb", "smb"],
     "new_logo": ["enterprise", "mid_market", "mid_market", "smb", "smb"],
+    # our outreach nobody answers: three emails a week to each contact, no reply, no meeting
+    "one_way": ["mid_market", "smb"],
+    # weekly meetings and two-way mail, then complete silence from mid-November
+    "gone_silent": ["enterprise", "mid_market"],
 }
 
 # local part, name, title, team, time zone, phone
@@ -118,6 +122,10 @@ _COMPANIES = [
     "Brawndo Agritech",
     "Genco Shipping",
     "Omni Consumer Products",
+    "Soylent Green Grocers",
+    "Wernham Hogg Paper",
+    "Los Pollos Logistics",
+    "Kwik-E-Mart Holdings",
 ]
 _SECOND_DOMAIN_SUFFIXES = ["eu", "labs", "group", "us", "global", "hq"]
 
@@ -479,6 +487,7 @@ class _Account:
     x_start: float = 0.0
     x_close: float = 0.0
     burst_months: frozenset = frozenset()
+    x_silent: float = 1.0
     reply_prob: float = 0.6
 
 
@@ -723,6 +732,9 @@ class _Generator:
         if acc.profile == "single_threaded":
             acc.reply_prob = 0.6
             return
+        if acc.profile == "one_way":
+            acc.reply_prob = 0.0
+            return
         if acc.csm != acc.owner:
             team[acc.csm] = 4.0
         team["felix.moreau"] = 1.5
@@ -732,9 +744,16 @@ class _Generator:
             team["grace.kim"] = 1.0
         if acc.profile in ("growing", "steady_deep") and acc.segment == "enterprise":
             team["henry.osei"] = 0.6
-        acc.reply_prob = {"growing": 0.65, "steady_deep": 0.7, "going_cold": 0.55, "sporadic": 0.35, "new_logo": 0.6}[
-            acc.profile
-        ]
+        acc.reply_prob = {
+            "growing": 0.65,
+            "steady_deep": 0.7,
+            "going_cold": 0.55,
+            "sporadic": 0.35,
+            "new_logo": 0.6,
+            "gone_silent": 0.7,
+        }[acc.profile]
+        if acc.profile == "gone_silent":
+            acc.x_silent = rng.uniform(0.86, 0.9)
         if acc.profile == "going_cold":
             acc.x_champion_stop = rng.uniform(0.42, 0.55)
         elif acc.profile == "sporadic":
@@ -769,6 +788,10 @@ class _Generator:
         if p == "sporadic":
             month = (self.start + timedelta(days=int(x * self.days))).strftime("%Y-%m")
             return (0.6 if month in acc.burst_months else 0.04), acc.order[: min(n, 3)]
+        if p == "one_way":  # about two unanswered emails a week to each of four contacts
+            return 3.0, acc.order[: min(n, 4)]
+        if p == "gone_silent":
+            return (1.0, acc.order[: min(n, 4)]) if x < acc.x_silent else (0.0, [])
         if p == "new_logo":
             if x < acc.x_start:
                 return 0.0, []
@@ -779,6 +802,8 @@ class _Generator:
 
     def depth(self, acc: _Account, x: float) -> float:
         """Latent relationship depth in [0, 1] from the plan, in seed 000's terms."""
+        if acc.profile == "one_way":
+            return 0.05  # mail nobody answers is no relationship
         intensity, active = self._active(acc, x)
         if intensity <= 0.05 or not active:
             return 0.0 if not active or intensity <= 0.0 else 0.05
@@ -789,7 +814,8 @@ class _Generator:
         return min(15 * engaged + 25 * executive + 10 * cross + 20 * (intensity > 0.1), 100) / 100
 
     def _cold(self, acc: _Account, x: float) -> bool:
-        return acc.profile == "going_cold" and x >= 0.75
+        """Only our unanswered mail: no replies, meetings or calls."""
+        return (acc.profile == "going_cold" and x >= 0.75) or acc.profile == "one_way"
 
     # ------------------------------------------------------------------ interactions
     def _pick_contact(self, acc: _Account, active: list[_Person]) -> _Person:
@@ -1396,6 +1422,8 @@ class _Generator:
             "single_threaded": (0, 1),
             "sporadic": (0, 1),
             "new_logo": (1, 2),
+            "one_way": (0, 0),
+            "gone_silent": (1, 3),
         }
         for acc in self.accounts:
             lo, hi = span[acc.profile]
