@@ -37,57 +37,73 @@ def history_days(config: ScoringConfig) -> int:
     return int(config.engagement_window_days) + int(config.engagement_baseline_days) - 1
 
 
-def touch_rates(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
-    """(day, account_id, recent, baseline, cadence) for every account × axis day: touch rates per
-    window, and the days with direct (not bulk) touches per window over the baseline."""
+def _rate_grids(
+    activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """recent, baseline and cadence as accounts × axis days arrays (see :func:`touch_rates`)."""
     window, base = int(config.engagement_window_days), int(config.engagement_baseline_days)
     pad = window + base  # grid column 0 is `pad` days before the axis
     width = pad + axis.n
     recent = np.zeros((len(accounts), axis.n))
     baseline = np.zeros((len(accounts), axis.n))
     cadence = np.zeros((len(accounts), axis.n))
-    if activity is not None and len(activity):
-        row = positions_in(activity["account_id"].astype("string"), accounts)
-        col = axis.index(activity["as_of"]) + pad
-        keep = (row >= 0) & (col >= 0) & (col < width)
-        weight = channel_weight(activity, config).to_numpy()[keep]
-        count = activity["interactions"].to_numpy(dtype="int64")[keep]
-        direct = ~activity["category"].astype("string").isin(BULK_CATEGORIES).fillna(False).to_numpy(dtype=bool)
-        row, col, direct = row[keep], col[keep], direct[keep]
-        end = np.arange(axis.n) + pad + 1
-        touched = np.zeros((len(accounts), width + 1), dtype="int64")
-        touched[row[direct & (weight > 0)], col[direct & (weight > 0)] + 1] = 1
-        days = np.cumsum(touched, axis=1)
-        cadence = (days[:, end - window] - days[:, end - pad]) * window / base
-        # integer counts per weight class: the window sums are exact, whatever the axis
-        for value in np.unique(weight[weight > 0]):
-            sel = weight == value
-            grid = np.zeros((len(accounts), width + 1), dtype="int64")
-            np.add.at(grid, (row[sel], col[sel] + 1), count[sel])
-            total = np.cumsum(grid, axis=1)  # total[:, c + 1]: every count up to grid column c
-            recent += value * (total[:, end] - total[:, end - window])
-            baseline += value * (total[:, end - window] - total[:, end - pad])
-        baseline *= window / base
+    if activity is None or activity.empty:
+        return recent, baseline, cadence
+    row = positions_in(activity["account_id"].astype("string"), accounts)
+    col = axis.index(activity["as_of"]) + pad
+    keep = (row >= 0) & (col >= 0) & (col < width)
+    weight = channel_weight(activity, config).to_numpy()[keep]
+    count = activity["interactions"].to_numpy(dtype="int64")[keep]
+    direct = ~activity["category"].astype("string").isin(BULK_CATEGORIES).fillna(False).to_numpy(dtype=bool)
+    row, col, direct = row[keep], col[keep], direct[keep]
+    end = np.arange(axis.n) + pad + 1
+    touched = np.zeros((len(accounts), width + 1), dtype=bool)
+    touched[row[direct & (weight > 0)], col[direct & (weight > 0)] + 1] = True
+    days = np.cumsum(touched, axis=1)
+    cadence = (days[:, end - window] - days[:, end - pad]) * window / base
+    # integer counts per weight class: the window sums are exact, whatever the axis
+    for value in np.unique(weight[weight > 0]):
+        sel = weight == value
+        grid = np.zeros((len(accounts), width + 1), dtype="int64")
+        np.add.at(grid, (row[sel], col[sel] + 1), count[sel])
+        total = np.cumsum(grid, axis=1)  # total[:, c + 1]: every count up to grid column c
+        recent += value * (total[:, end] - total[:, end - window])
+        baseline += value * (total[:, end - window] - total[:, end - pad])
+    baseline *= window / base
+    return recent, baseline, cadence
+
+
+def _cells(accounts: pd.Index, rows: np.ndarray, days: np.ndarray, *grids: np.ndarray) -> pd.DataFrame:
+    recent, baseline, cadence = (g[rows, days] for g in grids)
     return pd.DataFrame(
         {
-            "day": np.tile(np.arange(axis.n), len(accounts)),
-            "account_id": np.repeat(accounts.to_numpy(dtype=object), axis.n),
-            "recent": recent.ravel(),
-            "baseline": baseline.ravel(),
-            "cadence": cadence.ravel(),
+            "day": days,
+            "account_id": accounts.to_numpy(dtype=object)[rows],
+            "recent": recent,
+            "baseline": baseline,
+            "cadence": cadence,
         }
     )
 
 
+def touch_rates(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
+    """(day, account_id, recent, baseline, cadence) for every account × axis day: touch rates per
+    window, and the days with direct (not bulk) touches per window over the baseline."""
+    rows, days = np.divmod(np.arange(len(accounts) * axis.n), axis.n)
+    return _cells(accounts, rows, days, *_rate_grids(activity, accounts, axis, config))
+
+
 def engagement_drops(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
-    """The account-days whose recent touch rate fell below ``engagement_drop_ratio`` of their baseline."""
-    rates = touch_rates(activity, accounts, axis, config)
+    """The account-days whose recent touch rate fell below ``engagement_drop_ratio`` of their
+    baseline; only those cells become rows (a run's grid is accounts × days)."""
+    recent, baseline, cadence = _rate_grids(activity, accounts, axis, config)
     fire = (
-        (rates["baseline"] >= config.engagement_drop_min_rate)
-        & (rates["cadence"] >= config.engagement_drop_min_cadence)
-        & (rates["recent"] < config.engagement_drop_ratio * rates["baseline"])
+        (baseline >= config.engagement_drop_min_rate)
+        & (cadence >= config.engagement_drop_min_cadence)
+        & (recent < config.engagement_drop_ratio * baseline)
     )
-    return rates[fire.to_numpy()].reset_index(drop=True)
+    rows, days = np.nonzero(fire)  # row-major: by account, then day, as the full grid is ordered
+    return _cells(accounts, rows, days, recent, baseline, cadence)
 
 
 def drop_detail(d: pd.DataFrame, config: ScoringConfig) -> pd.Series:
