@@ -212,3 +212,35 @@ def test_generated_exports_columnar_equals_per_item_and_row_by_row(generated, fm
         assert_same(fast, rows.batch())
         names = fast.participants["name"].dropna()
         assert len(fast.interactions) > 300 and (~names.map(str.isascii)).any()
+
+
+THREADING = [
+    # message_id, in_reply_to, references, thread_id -> the thread
+    ("<r@x>", "", "", "", "r@x"),  # a thread's root is its own thread
+    ("<a@x>", "<r@x>", "", "", "r@x"),  # a reply without References
+    ("<b@x>", "<a@x>", "<r@x> <a@x>", "", "r@x"),  # References' first id is the root
+    ("<c@x>", "<a@x>", "  <r@x>\t<a@x> ", "", "r@x"),
+    ("<d@x>", "a@x", "", "", "a@x"),  # a bare token as a broken client writes it
+    ("<e@x>", "<a@x>", "<r@x>", "gmail-thread-17", "gmail-thread-17"),  # an explicit thread wins
+    ("<f@x>", "no brackets here", "", "", "no"),
+]
+
+
+def test_tabular_threading_columns_both_paths(tmp_path):
+    path = tmp_path / "threads.csv"
+    header = ["message_id", "sent_at", "from", "to", "cc", "subject", "in_reply_to", "references", "thread_id"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i, (mid, irt, refs, tid, _) in enumerate(THREADING):
+            w.writerow(
+                [mid, f"2025-03-0{i + 1}T10:00:00Z", "bob@acme.com", "ann@us.com", "", "re: plan", irt, refs, tid]
+            )
+    table = read_csv_table(path)
+    rows = np.arange(len(THREADING))
+    interactions, _, taken = columnar_records(table, rows, "s")
+    assert taken.all()
+    got = interactions.set_index("_row")["thread_id"]
+    for i, (*_, expected) in enumerate(THREADING):
+        rec = table.record(i)
+        assert got.loc[i] == tabular_record(rec.values, "s", rec.location, rec.raw).interaction["thread_id"] == expected

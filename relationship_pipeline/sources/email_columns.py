@@ -91,7 +91,7 @@ def columnar_records(table: Table, rows: np.ndarray, source: str) -> tuple[pd.Da
             "interaction_id": obj(iids),
             "occurred_at": kept_stamps,
             "source": obj(np.full(len(keep), source, dtype=object)),
-            "thread_id": obj(mids),
+            "thread_id": obj(_threads(column, keep, mids)),
             "category": obj(category),
             "message_id": obj(mids),
             "_invalid": invalid[keep],
@@ -162,6 +162,17 @@ def _message_ids(cells: pd.Series) -> np.ndarray:
     if rest.any():
         out[rest] = per_distinct(cells[rest], lambda v: first_message_id(clean_text(v)))
     out[pd.isna(out)] = None
+    return out
+
+
+def _threads(column, keep: np.ndarray, mids: np.ndarray) -> np.ndarray:
+    """Each row's thread as ``email_rows.tabular_record`` reads it: the ``thread_id`` cell, else
+    the first id of ``references``, else ``in_reply_to``, else the row's own Message-ID."""
+    out = mids.copy()
+    for name in ("in_reply_to", "references", "thread_id"):  # the later, the stronger
+        ids = _message_ids(column(name).iloc[keep])
+        known = np.array([bool(v) for v in ids], dtype=bool)
+        out[known] = ids[known]
     return out
 
 

@@ -39,6 +39,12 @@ def first_message_id(raw: str | None) -> str | None:
     return token or None
 
 
+def thread_root(references: str | None, in_reply_to: str | None, message_id: str | None) -> str | None:
+    """The thread a message belongs to: the first id in References (the root), else In-Reply-To,
+    else its own Message-ID (a message that starts a thread is its root)."""
+    return first_message_id(references) or first_message_id(in_reply_to) or message_id
+
+
 # --------------------------------------------------------------------------------------------
 # Labels
 

@@ -16,7 +16,7 @@ from relationship_pipeline.sources.addresses import parse_address_header
 from relationship_pipeline.sources.batch import EXCERPT_CHARS, quarantine_row
 from relationship_pipeline.sources.dates import parse_date
 from relationship_pipeline.sources.email_fields import header_fields
-from relationship_pipeline.sources.email_headers import LABEL_FIELDS, categorise, first_message_id
+from relationship_pipeline.sources.email_headers import LABEL_FIELDS, categorise, first_message_id, thread_root
 from relationship_pipeline.sources.records import interaction_row
 from relationship_pipeline.sources.text import clean_text, collapse_ws, decode_unstructured
 
@@ -113,7 +113,7 @@ def _parse_message_unguarded(raw: bytes, source: str, location: str) -> ParsedMe
         date_raw=date_raw,
         parsed_date=parse_date(date_raw) if date_raw is not None else (None, None),
         subject=subject,
-        thread_id=first_message_id(fields["references"]) or first_message_id(fields["in-reply-to"]) or message_id,
+        thread_id=thread_root(fields["references"], fields["in-reply-to"], message_id),
         category=lambda from_addrs: categorise(headers, subject, from_addrs),
         content_key="body:" + _body_digest(raw),
         message_id=message_id,

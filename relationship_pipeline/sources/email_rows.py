@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from relationship_pipeline.sources.addresses import normalise_address, parse_address_header
 from relationship_pipeline.sources.dates import parse_date
-from relationship_pipeline.sources.email_headers import categorise, first_message_id
+from relationship_pipeline.sources.email_headers import categorise, first_message_id, thread_root
 from relationship_pipeline.sources.email_message import RECIPIENT_ROLES, ParsedMessage, build_record
 from relationship_pipeline.sources.text import clean_text, decode_unstructured
 
@@ -48,7 +48,8 @@ def tabular_record(values: dict[str, str], source: str, location: str, excerpt: 
         date_raw=date_raw,
         parsed_date=parsed_date,
         subject=subject,
-        thread_id=message_id,
+        thread_id=first_message_id(clean_text(values.get("thread_id")))
+        or thread_root(clean_text(values.get("references")), clean_text(values.get("in_reply_to")), message_id),
         category=lambda from_addrs: categorise({}, subject, from_addrs),
         content_key=content_key,
         message_id=message_id,

@@ -1,4 +1,5 @@
-"""Tabular email exports: CSV and Parquet with message_id, sent_at, from, to, cc, subject (+ bcc).
+"""Tabular email exports: CSV and Parquet with message_id, sent_at, from, to, cc, subject (+ bcc,
+in_reply_to, references, thread_id).
 
 Read with the one table reader (``sources.tables``); each data row goes through the same checks
 as a raw message: the clean bulk column-wise (``email_columns``), every row that path does not
@@ -17,7 +18,7 @@ from relationship_pipeline.sources.email_rows import tabular_record
 from relationship_pipeline.sources.tables import Table, TableRecord, read_parquet_table
 
 TABULAR_REQUIRED = ("message_id", "sent_at", "from", "to", "cc", "subject")
-TABULAR_OPTIONAL = ("bcc",)
+TABULAR_OPTIONAL = ("bcc", "in_reply_to", "references", "thread_id")
 
 
 def read_email_csv_file(path: Path, source: str, acc: EmailAccumulator) -> None:

@@ -9,7 +9,7 @@ Files under ``emails/`` (walked recursively, in natural sort order so ``2.`` pre
                              metadata files (dovecot-uidlist, ...) are skipped
     ``<N>`` / ``<N>.``       MH and the Enron corpus (``emails/<user>/<folder>/12.``): one message
     ``*.csv`` / ``*.parquet`` columns message_id, sent_at (ISO 8601), from, to, cc, subject and
-                             optionally bcc; addresses ``;``-separated, each ``addr`` or
+                             optionally bcc, in_reply_to, references, thread_id; addresses ``;``-separated, each ``addr`` or
                              ``Name <addr>``; location ``line N`` (physical line, header = 1) /
                              ``row N`` (1-based data row); read by ``sources.tables`` (encodings,
                              blank rows, short and long rows as for every channel)
@@ -25,7 +25,7 @@ Per message
     ``email_headers``; an mbox split exactly as ``mailbox.mbox`` splits it (``mbox_split``).
     ``occurred_at`` = Date in UTC (no zone = UTC; two-digit years per RFC 5322 §4.3).
     ``thread_id`` = first id in References, else In-Reply-To, else Message-ID (brackets
-    stripped), NA without any. ``category`` per ``email_headers.categorise``. Bodies are never
+    stripped), NA without any; a tabular export's ``thread_id`` cell, where given, wins. ``category`` per ``email_headers.categorise``. Bodies are never
     stored; they are hashed for dedupe.
     Participants: ``from`` rows for each usable From address; recipients To, Cc, Bcc with one row
     per address, the first role winning (to > cc > bcc), so an address on both Cc and Bcc (every
