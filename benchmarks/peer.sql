@@ -6,7 +6,8 @@
 --                         balance: mutual + min(out, cap·(in + mutual)) + min(in, cap·(out + mutual))
 --   published pairs       score ≥ ${min_published_score} (count per day)
 --   engaged stakeholders  per account and day: externals whose best pair score ≥ ${engaged_min_score}
---   engagement (seed 004) per account and day: Σ channel weight × recency weight ÷ CRM contacts
+--   engagement (seed 004) per account and day: Σ channel weight × recency weight over the contacts
+--                         reached on their side of two-way channels, ÷ CRM contacts
 --
 -- Times are epoch days (DOUBLE, UTC); a day is its epoch-day number; the end of day d is d + 1.
 -- Interactions, people and accounts get integer keys early: joins and windows run on integers.
@@ -205,14 +206,15 @@ f AS (
 SELECT any_value(acc) AS acc, ep, min(lo) AS lo, max(hi) AS hi
 FROM f GROUP BY ep, island;
 ;;
--- Seed 004 engagement points per account and touch day: each live (interaction, account) once.
+-- Seed 004 engagement points per account and touch day: each live contact reached once per
+-- interaction, their side of two-way channels (dir 1: their email; dir 2: meetings and calls).
 CREATE OR REPLACE TABLE engagement_points_per_day AS
 SELECT acc, day, sum(cw) AS points
 FROM (
-    SELECT iid, acc, any_value(day) AS day, CASE any_value(channel) ${channel_weight_cases} END AS cw
+    SELECT iid, ep, acc, any_value(day) AS day, CASE any_value(channel) ${channel_weight_cases} END AS cw
     FROM touches
-    WHERE acc IS NOT NULL
-    GROUP BY iid, acc
+    WHERE acc IS NOT NULL AND dir <> 0
+    GROUP BY iid, ep, acc
     HAVING max(w) > 0
 )
 GROUP BY acc, day;

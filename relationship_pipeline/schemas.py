@@ -139,7 +139,7 @@ ACCOUNT_ACTIVITY = {
     "account_id": "string",
     "channel": "string",
     "category": "string",
-    "interactions": "int64",  # distinct interactions with weight on this account that day
+    "contact_touches": "int64",  # contacts reached that day (their email, meetings, calls): engagement's unit
 }
 
 ACCOUNT_SCORES = {
@@ -165,6 +165,7 @@ ACCOUNT_SCORES = {
     "engagement_points": "float64",  # Σ channel weight × recency weight before ÷ contacts
     "strength_total": "float64",
     "services_depth": "float64",  # seed 002, NaN without crm/services.csv
+    "first_interaction_at": UTC_TS,  # the account's first interaction with any of our people (tenure)
 }
 
 ALERTS = {
@@ -271,7 +272,7 @@ TABLES: dict[str, dict[str, str]] = {
     "pair_strength_latest": PAIR_STRENGTH,
     # Internal: each address's newest sightings (and newest name) at the end of recent runs.
     "people_seen_state": PEOPLE_SEEN_STATE,
-    # Live interactions per account × day × channel × category: what engagement reads (seed 004).
+    # Contacts reached per account × day × channel × category: what engagement reads (seed 004).
     "account_activity": ACCOUNT_ACTIVITY,
     "account_scores": ACCOUNT_SCORES,
     "alerts": ALERTS,

@@ -89,7 +89,7 @@ RAW: dict[str, dict[str, list]] = {
         "account_id": ["acme"] * 2,
         "channel": ["email", "meeting"],
         "category": ["direct", "direct"],
-        "interactions": [1, 1],
+        "contact_touches": [1, 1],
     },
     "pair_strength": {
         "as_of": ["2024-03-31", "2024-03-31"],

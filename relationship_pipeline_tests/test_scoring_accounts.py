@@ -155,7 +155,7 @@ def data():
     )
     touches = frame(
         [
-            # acme: one meeting 3.5 days ago seen on 4 pairs -> counted once: .5 × .5 = .25
+            # acme: one meeting 3.5 days ago seen on 4 pairs -> two contacts reached: 2 × .5 × .5 = .5
             touch("m1", "u1@us.com", "a1@acme.com", "acme", "meeting", "2024-06-27 12:00"),
             touch("m1", "u1@us.com", "a2@acme.com", "acme", "meeting", "2024-06-27 12:00"),
             touch("m1", "u2@us.com", "a1@acme.com", "acme", "meeting", "2024-06-27 12:00"),
@@ -288,11 +288,11 @@ def test_single_stakeholder_and_not_engaged_vp(data):
 
 def test_engagement_meeting_and_email(data):
     a = run(data).loc["acme"]
-    # one meeting 3.5 d ago (.5 × .5) + one email 20.5 d ago (.15 × .15) over 5 CRM contacts:
-    # (0.25 + 0.0225) / 5 = 0.0545
-    assert a["engagement_points"] == pytest.approx(0.2725)
+    # one meeting 3.5 d ago reaching a1 and a2 (2 × .5 × .5) + one email 20.5 d ago (.15 × .15)
+    # over 5 CRM contacts: (0.5 + 0.0225) / 5 = 0.1045
+    assert a["engagement_points"] == pytest.approx(0.5225)
     assert a["contacts"] == 5
-    assert a["engagement_score"] == pytest.approx(0.0545)
+    assert a["engagement_score"] == pytest.approx(0.1045)
 
 
 def test_engagement_categories_and_fallback_contacts(data):

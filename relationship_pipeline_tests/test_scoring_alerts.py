@@ -165,7 +165,7 @@ def activity_rows(account: str, channel: str, days_before: list[int], interactio
             "account_id": account,
             "channel": channel,
             "category": "direct",
-            "interactions": interactions,
+            "contact_touches": interactions,
         }
         for k in days_before
     ]

@@ -15,7 +15,7 @@ CFG = ScoringConfig()
 FIRST = date(2025, 1, 1)
 AXIS = DayAxis(FIRST, 365)
 ACCOUNTS = pd.Index(["acc"], dtype="string")
-# what a cadence touches each time: (channel, interactions)
+# what a cadence touches each time: (channel, contact touches)
 BUNDLES = [[("meeting", 1)], [("call", 1)], [("email", 1)], [("meeting", 1), ("email", 2)], [("email", 3)]]
 
 
@@ -26,7 +26,7 @@ def activity(days: list[int], bundle) -> pd.DataFrame:
             "account_id": "acc",
             "channel": channel,
             "category": "direct",
-            "interactions": n,
+            "contact_touches": n,
         }
         for d in days
         for channel, n in bundle

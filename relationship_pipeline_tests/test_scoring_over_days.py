@@ -120,6 +120,7 @@ def test_account_scores_over_days_equal_the_day_by_day_snapshots(year, window):
             horizon(year["touches"], day, day),
             crm.services,
             CFG,
+            state=state_on(year["changes"], day, CFG),
         )
         for day in days(*window)
     ]

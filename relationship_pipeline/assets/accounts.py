@@ -108,7 +108,7 @@ def run_pairs(context, run_memo: RunMemo, config, wh, pair_strength, people, crm
 
 @daily_asset(GROUP)
 def account_activity(context: dg.AssetExecutionContext, scoring: ScoringSettings, pair_touches: pd.DataFrame):
-    """Interactions that count toward engagement (seed 004), per account, day, channel and category.
+    """Contacts reached on their side of two-way channels (seed 004's engagement), per account, day, channel and category.
 
     Grain: one row per account × day × channel × category with live touches: a year of it is
     what engagement reads, instead of a year of pair touches.
@@ -117,7 +117,7 @@ def account_activity(context: dg.AssetExecutionContext, scoring: ScoringSettings
     df = build_account_activity(pair_touches)
     return dg.MaterializeResult(
         value=df,
-        metadata=frame_metadata(df, interactions=int(df["interactions"].sum())),
+        metadata=frame_metadata(df, contact_touches=int(df["contact_touches"].sum())),
         check_results=[suite_check_result("account_activity", df, config)],
     )
 

@@ -183,12 +183,12 @@ def people_seen_state_suite(config: ScoringConfig | None = None) -> list:
 def account_activity_suite(config: ScoringConfig | None = None) -> list:
     return [
         *_columns("account_activity"),
-        *_not_null("as_of", "account_id", "interactions"),
+        *_not_null("as_of", "account_id", "contact_touches"),
         *_regex("as_of", DATE_REGEX),
         *_unique("as_of", "account_id", "channel", "category"),
         *_in_set("channel", schemas.CHANNELS),
         *_in_set("category", schemas.CATEGORIES),
-        *_between("interactions", min_value=1),
+        *_between("contact_touches", min_value=1),
     ]
 
 

@@ -34,9 +34,9 @@ from relationship_pipeline.scoring.pair_spans import PairSpans
 def engagement_points_over_days(
     activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig
 ) -> np.ndarray:
-    """(accounts × days) Σ channel weight × recency weight, each (interaction, account) once (seed 004).
+    """(accounts × days) Σ channel weight × recency weight over the contacts reached (seed 004).
 
-    ``activity``: ACCOUNT_ACTIVITY rows (live interactions per account × day × channel ×
+    ``activity``: ACCOUNT_ACTIVITY rows (contact touches per account × day × channel ×
     category). A touch on day t seen from day d lapses (d − t, d − t + 1] days at the end of d,
     so with integer bucket bounds its recency weight depends on the lag d − t alone.
     """
@@ -52,7 +52,7 @@ def engagement_points_over_days(
         return grid
     row = accounts.get_indexer(a["account_id"])
     weight = channel_weight(a, config).to_numpy()
-    count = a["interactions"].to_numpy(dtype="int64")
+    count = a["contact_touches"].to_numpy(dtype="int64")
     kernel = recency_weight(np.arange(horizon) + 1.0, config)
     for value in np.unique(weight):  # counts per weight class keep the window sums exact
         if value == 0:
@@ -142,6 +142,7 @@ def account_scores_over_days(
     grids["contacts"] = np.where(crm_n[:, None] > 0, crm_n[:, None], seen)
 
     grids["engagement_points"] = engagement_points_over_days(activity, acc_ids, axis, config)
+    first_at = first_interaction_over_days(acc, start, ps["first_interaction_at"], n_acc, n_days)
 
     out = pd.DataFrame(
         {
@@ -150,6 +151,7 @@ def account_scores_over_days(
             **{name: grid.reshape(-1) for name, grid in grids.items()},
         }
     )
+    out["first_interaction_at"] = pd.to_datetime(first_at.reshape(-1), utc=True)
     if services is None or services.empty:
         out["services_depth"] = np.nan
     else:
@@ -157,6 +159,21 @@ def account_scores_over_days(
         used = sv.groupby("account_id")["service"].nunique()
         out["services_depth"] = out["account_id"].map(used).fillna(0.0).astype("float64")
     return derive_scores(out, config).sort_values(["as_of", "account_id"], ignore_index=True)
+
+
+def first_interaction_over_days(
+    acc: np.ndarray, start: np.ndarray, first_at: pd.Series, n_acc: int, n_days: int
+) -> np.ndarray:
+    """(accounts × days) datetime64[ns]: the earliest ``first_at`` among the account's pair rows
+    that hold by each day (NaT before any): a running minimum from each row's first day."""
+    never = np.iinfo("int64").max
+    ns = pd.to_datetime(first_at, utc=True).to_numpy(dtype="datetime64[ns]").astype("int64")
+    ns = np.where(first_at.isna().to_numpy(), never, ns)
+    grid = np.full((n_acc, max(n_days, 1)), never, dtype="int64")
+    inside = start < n_days
+    np.minimum.at(grid, (acc[inside], start[inside]), ns[inside])
+    grid = np.minimum.accumulate(grid, axis=1)[:, :n_days]
+    return np.where(grid == never, np.datetime64("NaT"), grid.astype("datetime64[ns]"))
 
 
 def _pairs_in(first: pd.Series, second: pd.Series, wanted_first: pd.Series, wanted_second: pd.Series) -> np.ndarray:

@@ -16,11 +16,12 @@ Definitions (where the seeds leave room):
   not) whose ``last_meaningful_at`` lies within ``recent_window_days`` of the end of as_of.
 * **Relationship Depth Score** = min(stakeholder + executive + cross-functional + recent
   points, 100); the recent component is awarded once when at least one such interaction exists.
-* **Engagement** (seed 004): each distinct ``(interaction_id, account_id)`` touch counts once,
-  with weight = channel weight × recency weight. Channel weight: ``channel_weights[channel]``;
+* **Engagement** (seed 004): each contact reached counts once per interaction, on their side of
+  a two-way channel (:func:`engagement_touches`: their email, meetings, calls; not our
+  outreach), with weight = channel weight × recency weight. Channel weight: ``channel_weights[channel]``;
   category ``bulk``/``mailing_list`` → ``channel_weights["bulk"]``; ``auto_reply``/``bounce`` →
-  channel weight × ``automated_email_weight``. Interactions whose pair weight is 0 on every pair
-  of the account (declined meetings, missed calls: pair strength gives them nothing) do not
+  channel weight × ``automated_email_weight``. A contact whose pair weight on the interaction is
+  0 for every pair (declined meetings, missed calls: pair strength gives them nothing) does not
   count. Recency buckets are half-open on the left, ``(previous bound, bound]`` in days lapsed:
   with the defaults ≤5 → .5, (5, 10] → .2, (10, 30] → .15, (30, 60] → .1, >60 → tail .05 —
   the seed's "within 6–10 days" read as "more than 5 up to 10 days". Only touches with days
@@ -36,6 +37,8 @@ Definitions (where the seeds leave room):
 * **Key roles**: ``key_roles_covered`` = distinct ``key_roles`` held (``crm_role``) by engaged
   stakeholders; ``key_roles_total`` = distinct key roles among the account's CRM contacts (united
   with the covered ones, so ``key_roles_covered ≤ key_roles_total`` always holds).
+* **first_interaction_at**: the earliest first interaction of any pair on the account, faded
+  pairs included (its tenure, seed 001), NaT without one.
 * **services_depth** (seed 002, services used ÷ clients, per account one client): distinct
   services the account uses; 0 for accounts absent from a non-empty services table; NaN when
   no services table is given.
@@ -148,23 +151,32 @@ def recency_weight(days: pd.Series | np.ndarray, config: ScoringConfig) -> np.nd
     return values[idx]
 
 
+def engagement_touches(touches: pd.DataFrame) -> pd.DataFrame:
+    """The touches seed 004's engagement counts: each contact reached once per interaction and
+    account, on the contact's side of a two-way channel.
+
+    Their email to us, meetings attended and calls answered count (direction inbound or mutual);
+    our email to them does not, so unanswered outreach adds no engagement (seed 003: one-way
+    mail is no tie). A contact counts when one of its touches on the interaction carries weight
+    (a missing weight counts as 1), so a meeting with four of their people reaches four contacts.
+    """
+    t = touches.loc[touches["account_id"].notna() & touches["account_id"].ne(UNASSIGNED).fillna(False)]
+    t = t.loc[t["direction"].ne("outbound").fillna(True)]
+    one = ["interaction_id", "account_id", "external_address"]
+    w = t["weight"].astype("float64").fillna(1.0) if "weight" in t else pd.Series(1.0, index=t.index)
+    live = w.groupby([t[k] for k in one]).transform("max") > 0
+    return t.loc[live].drop_duplicates(one)
+
+
 def engagement_points(
     as_of: date | str, touches: pd.DataFrame, config: ScoringConfig, accounts: pd.Index | None = None
 ) -> pd.Series:
-    """Σ channel weight × recency weight per account over distinct (interaction_id, account_id)."""
+    """Σ channel weight × recency weight per account over :func:`engagement_touches`."""
     if touches is None or touches.empty:
         return pd.Series(dtype="float64", name="engagement_points")
-    t = touches.loc[touches["account_id"].notna() & touches["account_id"].ne(UNASSIGNED).fillna(False)]
-    if accounts is not None:
-        t = t.loc[t["account_id"].isin(accounts)]
+    t = touches if accounts is None else touches.loc[touches["account_id"].isin(accounts)]
     days = days_lapsed(t["occurred_at"], as_of)
-    t = t.loc[((days > 0) & (days <= config.engagement_horizon_days)).fillna(False)]
-    if t.empty:
-        return pd.Series(dtype="float64", name="engagement_points")
-    # Drop interactions that count nothing on every pair of the account (declined, missed).
-    w = t["weight"].astype("float64").fillna(1.0) if "weight" in t else pd.Series(1.0, index=t.index)
-    live = w.groupby([t["interaction_id"], t["account_id"]]).transform("max") > 0
-    t = t.loc[live].drop_duplicates(["interaction_id", "account_id"])
+    t = engagement_touches(t.loc[((days > 0) & (days <= config.engagement_horizon_days)).fillna(False)])
     if t.empty:
         return pd.Series(dtype="float64", name="engagement_points")
     pts = channel_weight(t, config) * recency_weight(days_lapsed(t["occurred_at"], as_of), config)
@@ -180,8 +192,13 @@ def account_scores(
     touches: pd.DataFrame,
     services: pd.DataFrame | None,
     config: ScoringConfig,
+    state: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """ACCOUNT_SCORES for ``as_of``: one row per CRM account (``unassigned`` excluded)."""
+    """ACCOUNT_SCORES for ``as_of``: one row per CRM account (``unassigned`` excluded).
+
+    ``pair_strength``: the pairs published on ``as_of``; ``state``: the full pair state, faded
+    pairs included, that tenure (``first_interaction_at``) reads (default: the published pairs).
+    """
     as_of = as_of_date(as_of)
     acc_ids = pd.Index(_str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id")
     acc_ids = acc_ids[acc_ids != UNASSIGNED]
@@ -212,6 +229,8 @@ def account_scores(
     out["recent_meaningful_interactions"] = recent.groupby("account_id")["external_address"].nunique()
 
     out["strength_total"] = ps.groupby("account_id")["strength"].sum()
+    full = ps if state is None else state.loc[state["account_id"].isin(acc_ids)]
+    out["first_interaction_at"] = full.groupby("account_id")["first_interaction_at"].min()
 
     # --- contacts and key roles among CRM contacts --------------------------------------------
     c = contacts.loc[contacts["account_id"].isin(acc_ids)] if contacts is not None else None

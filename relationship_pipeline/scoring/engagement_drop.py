@@ -1,9 +1,10 @@
 """Early warning against the account's own baseline (seed 001: "a sudden and unexplained drop in
 engagement from a customer who is usually engaged").
 
-An account's touch rate is its channel-weighted live interactions per day (meeting 0.5, call
-0.3, email 0.15, bulk 0.05, machine-written mail 0; each interaction once per account, from
-``account_activity``). On each day d:
+An account's touch rate is its channel-weighted contact touches per day (meeting 0.5, call 0.3,
+email 0.15, bulk 0.05, machine-written mail 0; each contact reached once per interaction, their
+side of two-way channels, from ``account_activity``): our own outreach neither raises the
+baseline nor hides a silence. On each day d:
 
 * recent   = the rate over the last ``engagement_window_days`` days (d − 13 … d by default);
 * baseline = the rate over the ``engagement_baseline_days`` days before that window;
@@ -53,7 +54,7 @@ def _rate_grids(
     col = axis.index(activity["as_of"]) + pad
     keep = (row >= 0) & (col >= 0) & (col < width)
     weight = channel_weight(activity, config).to_numpy()[keep]
-    count = activity["interactions"].to_numpy(dtype="int64")[keep]
+    count = activity["contact_touches"].to_numpy(dtype="int64")[keep]
     direct = ~activity["category"].astype("string").isin(BULK_CATEGORIES).fillna(False).to_numpy(dtype=bool)
     row, col, direct = row[keep], col[keep], direct[keep]
     end = np.arange(axis.n) + pad + 1
