@@ -19,6 +19,21 @@ def _default_recency_weights() -> list[tuple[int, float]]:
     return [(5, 0.5), (10, 0.2), (30, 0.15), (60, 0.1)]
 
 
+def _default_relationship_weights() -> dict[str, float]:
+    # seed 001's components the data supports
+    return {
+        "key_stakeholders": 25.0,
+        "responsiveness": 20.0,
+        "channel_mix": 20.0,
+        "open_items": 15.0,
+        "tenure": 10.0,
+        "trend": 10.0,
+    }
+
+
+RELATIONSHIP_COMPONENTS = tuple(_default_relationship_weights())
+
+
 @dataclass(frozen=True)
 class ScoringConfig:
     """Weights and thresholds of the scoring model (DESIGN.md, "Scoring model")."""
@@ -79,6 +94,21 @@ class ScoringConfig:
     # Days with direct touches per window the baseline must show (1.5: a touch every 9 days or
     # more often): a window of 14 days cannot tell a slower account's usual gap from a drop.
     engagement_drop_min_cadence: float = 1.5
+    # Seed 001's 1–5 relationship score (scoring/relationship_score.py).
+    relationship_window_days: int = 90  # channel mix, replies and open items look this far back
+    # A message is answered by the other side's next email on the pair in its thread, or in any
+    # thread within reply_window_days (mail without threading headers).
+    reply_window_days: int = 7
+    reply_fast_hours: float = 24.0  # a median reply this fast earns the full responsiveness points
+    reply_slow_hours: float = 120.0  # … this slow or slower, none (linear between)
+    open_item_days: int = 3  # their email unanswered this long is an open item
+    tenure_full_days: int = 365  # tenure points grow linearly to this many days
+    # Component weights (each component's points are its 0–1 value × weight; unmeasured
+    # components drop out and the rest are rescaled to 100).
+    relationship_weights: dict[str, float] = field(default_factory=_default_relationship_weights)
+    # relationship_points at or above these give scores 3, 4 and 5 (an account with no engaged
+    # stakeholder stays at 2, with no two-way contact in the window at 1).
+    relationship_score_cuts: tuple[float, float, float] = (30.0, 55.0, 75.0)
     # Indicators.
     min_correlation_n: int = 10
     permutation_below_n: int = 20  # below this many accounts the p-value comes from a permutation test
@@ -106,6 +136,19 @@ class ScoringConfig:
             problems.append("depth_calibration_points must be > 0")
         if self.score_half_strength <= 0:
             problems.append("score_half_strength must be > 0")
+        if sorted(self.relationship_weights) != sorted(RELATIONSHIP_COMPONENTS) or any(
+            w < 0 for w in self.relationship_weights.values()
+        ):
+            problems.append(f"relationship_weights must give each of {list(RELATIONSHIP_COMPONENTS)} a weight >= 0")
+        cuts = list(self.relationship_score_cuts)
+        if len(cuts) != 3 or cuts != sorted(cuts) or not all(0 <= c <= 100 for c in cuts):
+            problems.append(f"relationship_score_cuts must be three ascending points in [0, 100], got {cuts}")
+        if not 0 < self.reply_fast_hours < self.reply_slow_hours:
+            problems.append("reply_fast_hours must be > 0 and below reply_slow_hours")
+        if min(self.relationship_window_days, self.reply_window_days, self.open_item_days, self.tenure_full_days) < 1:
+            problems.append(
+                "relationship_window_days, reply_window_days, open_item_days and tenure_full_days must be >= 1"
+            )
         days = [d for d, _ in self.recency_weights]
         if days != sorted(days):
             problems.append(f"recency_weights must be sorted by days, got {self.recency_weights}")

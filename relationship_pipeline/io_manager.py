@@ -95,7 +95,9 @@ def table_readers(assets) -> dict[str, list[str]]:
     definitions' inputs: what :class:`WarehouseIOManager` needs to let go of a frame."""
     readers: dict[str, set[str]] = {}
     for asset in assets:
-        for key in asset.keys_by_input_name.values():
+        for name, key in asset.keys_by_input_name.items():
+            if asset.node_def.input_def_named(name).dagster_type.is_nothing:
+                continue  # a dependency read from the warehouse (deps=): it never loads the frame
             readers.setdefault(key.path[-1], set()).add(asset.node_def.name)
     for asset in assets:
         for key in asset.keys:

@@ -30,6 +30,8 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
         lines.append(f"  Bottom {TOP_N}:")
         lines += [_score_line(r) for r in ranked.tail(TOP_N).itertuples()]
 
+    lines += _relationship_lines(warehouse, day, names)
+
     alerts = warehouse.read("alerts", [day])
     lines.append(
         f"Alerts on {day}: {len(alerts)}"
@@ -64,6 +66,36 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
             f"Quarantined input records: {len(quarantine)} — " + ", ".join(f"{k} {v}" for k, v in codes.items())
         )
     return "\n".join(lines)
+
+
+def _relationship_lines(warehouse: Warehouse, day: str, names: pd.Series) -> list[str]:
+    """Seed 001's 1–5 on ``day`` and, for the lowest-scored accounts, the factor with the most to gain."""
+    rel = warehouse.read(
+        "relationship_scores", [day], columns=["as_of", "account_id", "relationship_score", "relationship_points"]
+    )
+    if rel.empty:
+        return []
+    counts = rel["relationship_score"].value_counts()
+    lines = [
+        f"Relationship score 1–5 (seed 001) on {day}: "
+        + ", ".join(f"{k}: {int(counts.get(k, 0))}" for k in (5, 4, 3, 2, 1))
+    ]
+    why = warehouse.read("score_explanations", [day])
+    why = why[why["to_raise"].notna()].copy()
+    why["gain"] = (why["max_points"] - why["points"].fillna(0.0)).fillna(float("inf"))
+    lowest = rel.sort_values(["relationship_score", "relationship_points", "account_id"]).head(3)
+    if len(why):
+        lines.append("  What would raise the lowest (score_explanations, the factor with the most to gain):")
+    for r in lowest.itertuples():
+        mine = why[why["account_id"] == r.account_id]
+        mine = mine[mine["score"] == "relationship_score"].sort_values(["gain", "factor"], ascending=[False, True])
+        if len(mine):
+            top = mine.iloc[0]
+            lines.append(
+                f"    {r.account_id:<10} {str(names.get(r.account_id, '')):<22} score {r.relationship_score}: "
+                f"{top['detail']} → {top['to_raise']}"
+            )
+    return lines
 
 
 def _newest_known_correlation(warehouse, day: str) -> tuple[pd.DataFrame, str | None, str | None]:

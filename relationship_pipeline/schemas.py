@@ -21,6 +21,7 @@ BULK_CATEGORIES = ("bulk", "mailing_list")  # weighed as channel_weights["bulk"]
 AUTOMATED_CATEGORIES = ("auto_reply", "bounce", "report")  # machine-written: × automated_email_weight
 ROLES = ("from", "to", "cc", "bcc", "organizer", "attendee", "caller", "callee")
 RESPONSES = ("accepted", "declined", "tentative", "needs_action", "delegated")
+SERVICES_BANDS = ("excellent", "good", "critical")  # seed 002: > 80 %, 60–80 %, < 60 % of services offered
 SENIORITIES = ("c_level", "vp", "director", "manager", "individual", "unknown")
 
 INTERACTIONS = {
@@ -89,6 +90,7 @@ CRM_TEAM = {
 CRM_ARR = {"account_id": "string", "month": "string", "arr": "float64"}
 CRM_ALIASES = {"alias": "string", "canonical": "string"}
 CRM_SERVICES = {"account_id": "string", "service": "string"}
+CRM_SERVICE_CATALOG = {"service": "string", "name": "string"}  # the services we offer (seed 002)
 
 PAIR_TOUCHES = {
     "as_of": "string",
@@ -102,6 +104,7 @@ PAIR_TOUCHES = {
     "weight": "float64",  # undecayed weight of this touch for this pair
     "direction": "string",  # outbound (ours → theirs) | inbound (theirs → ours) | mutual (meeting/call)
     "meaningful": "bool",  # attended meeting or answered call
+    "thread_id": "string",  # the interaction's thread (email: References' root …): what replies match on
 }
 
 PAIR_STRENGTH = {
@@ -164,8 +167,50 @@ ACCOUNT_SCORES = {
     "contacts": "int64",
     "engagement_points": "float64",  # Σ channel weight × recency weight before ÷ contacts
     "strength_total": "float64",
-    "services_depth": "float64",  # seed 002, NaN without crm/services.csv
+    "services_depth": "float64",  # seed 002: distinct services the account uses, NaN without crm/services.csv
+    "services_offered": "float64",  # the catalogue's services, else every service any account uses
+    "services_share": "float64",  # services used ÷ offered (0–1)
+    "services_band": "string",  # seed 002: excellent (> 80 %), good (60–80 %), critical (< 60 %)
     "first_interaction_at": UTC_TS,  # the account's first interaction with any of our people (tenure)
+}
+
+RELATIONSHIP_SCORES = {
+    "as_of": "string",
+    "account_id": "string",
+    "relationship_score": "int64",  # seed 001's 1–5 (scoring/relationship_score.py has the cut points)
+    "relationship_points": "float64",  # 0–100: Σ component points ÷ the weights of the measured components
+    "capped_by": "string",  # the cap that held the score below its points (no_recent_contact, single_threaded, …)
+    "engaged_stakeholders": "int64",
+    "key_stakeholders_engaged": "int64",  # key CRM roles engaged, + 1 with an executive engaged
+    "key_stakeholders_points": "float64",
+    "their_reply_hours": "float64",  # median hours until they answered our email (window), NaN: none
+    "our_reply_hours": "float64",  # median hours until we answered theirs
+    "replies_measured": "int64",  # answered messages behind the two medians
+    "responsiveness_points": "float64",  # NaN: unmeasured (no answered mail in the window)
+    "channels_used": "int64",  # two-way channels in the window: their email, meetings, calls
+    "meeting_call_share": "float64",  # meetings and calls among the window's contact touches
+    "two_way_touches": "int64",  # contact touches in the window (account_activity, bulk excluded)
+    "recent_two_way_touches": "int64",  # … in its last recent_window_days (30)
+    "channel_mix_points": "float64",
+    "open_items": "int64",  # their emails of the window, open_item_days old, still unanswered
+    "their_emails": "int64",  # their emails of the window open_item_days old (judged)
+    "open_items_points": "float64",  # NaN: nothing to judge
+    "tenure_days": "float64",  # since the account's first interaction; NaN: none
+    "tenure_points": "float64",
+    "trend": "string",  # account_trends: rising | falling | steady | new
+    "contact_pace": "float64",  # recent two-way touches ÷ the window's rate for as many days (1: steady)
+    "trend_points": "float64",
+}
+
+SCORE_EXPLANATIONS = {
+    "as_of": "string",
+    "account_id": "string",
+    "score": "string",  # relationship_depth_score (seed 000) | relationship_score (seed 001)
+    "factor": "string",  # the component, e.g. executive_engaged, responsiveness
+    "points": "float64",  # what it earned; NaN: nothing to measure (left out of the score)
+    "max_points": "float64",  # the most it can earn; NaN: no maximum (each stakeholder adds)
+    "detail": "string",  # what it is now, in words
+    "to_raise": "string",  # what would raise it; null at the maximum
 }
 
 ALERTS = {
@@ -275,6 +320,8 @@ TABLES: dict[str, dict[str, str]] = {
     # Contacts reached per account × day × channel × category: what engagement reads (seed 004).
     "account_activity": ACCOUNT_ACTIVITY,
     "account_scores": ACCOUNT_SCORES,
+    "relationship_scores": RELATIONSHIP_SCORES,
+    "score_explanations": SCORE_EXPLANATIONS,
     "alerts": ALERTS,
     "account_trends": ACCOUNT_TRENDS,
     "account_nrr": ACCOUNT_NRR,
@@ -288,6 +335,7 @@ TABLES: dict[str, dict[str, str]] = {
     "crm_arr": CRM_ARR,
     "crm_aliases": CRM_ALIASES,
     "crm_services": CRM_SERVICES,
+    "crm_service_catalog": CRM_SERVICE_CATALOG,
 }
 
 

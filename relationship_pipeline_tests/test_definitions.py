@@ -13,13 +13,21 @@ GROUPS = {
         "crm_arr",
         "crm_aliases",
         "crm_services",
+        "crm_service_catalog",
         "interactions",
         "participants",
         "quarantine",
     },
     "identity": {"people"},
     "strength": {"pair_touches", "pair_strength", "crm_contact_strength"},
-    "accounts": {"account_activity", "account_scores", "alerts", "account_trends"},
+    "accounts": {
+        "account_activity",
+        "account_scores",
+        "alerts",
+        "account_trends",
+        "relationship_scores",
+        "score_explanations",
+    },
     "indicators": {"account_nrr", "score_nrr_correlation", "nrr_by_score_quintile"},
 }
 
@@ -51,6 +59,9 @@ def test_lineage_runs_left_to_right():
     assert "account_activity" in parents("alerts")  # the engagement drop's touch rates
     assert parents("score_nrr_correlation") == {"account_scores", "account_nrr", "crm_accounts"}
     assert parents("nrr_by_score_quintile") == {"account_scores", "account_nrr"}
+    # seed 001's score: key stakeholders and tenure from the scores, the trend, channels, and replies
+    assert parents("relationship_scores") == {"account_scores", "account_trends", "account_activity", "pair_touches"}
+    assert parents("score_explanations") == {"account_scores", "relationship_scores"}
     assert parents("crm_contact_strength") == {"pair_strength", "crm_contacts", "crm_aliases", "crm_team"}
 
 
@@ -65,6 +76,10 @@ def test_history_an_asset_reads_is_declared_as_a_time_window():
     # the engagement drop reads the window and baseline (14 + 120 days) of activity before each day
     drop = graph.get_partition_mapping(dg.AssetKey("alerts"), dg.AssetKey("account_activity"))
     assert isinstance(drop, dg.TimeWindowPartitionMapping) and drop.start_offset == -133 and drop.end_offset == 0
+    # seed 001's window: 90 days of activity and of touches (replies, open items)
+    for upstream in ("account_activity", "pair_touches"):
+        window = graph.get_partition_mapping(dg.AssetKey("relationship_scores"), dg.AssetKey(upstream))
+        assert isinstance(window, dg.TimeWindowPartitionMapping) and window.start_offset == -89, upstream
     scores = graph.get_partition_mapping(dg.AssetKey("alerts"), day)
     assert not isinstance(scores, dg.TimeWindowPartitionMapping) or scores.start_offset == 0
 
@@ -86,6 +101,8 @@ def test_every_produced_table_has_a_check_and_data_used_downstream_is_guarded():
         "score_nrr_correlation",
         "nrr_by_score_quintile",
         "crm_contact_strength",
+        "relationship_scores",
+        "score_explanations",
     }
     blocking = {key.asset_key.to_user_string() for key, spec in checks.items() if spec.blocking}
     assert blocking >= {

@@ -127,8 +127,19 @@ def test_table_readers_lists_the_ops_that_load_each_table():
     from relationship_pipeline.io_manager import table_readers
 
     readers = table_readers(all_assets)
-    assert readers["account_scores"] == ["account_trends", "alerts", "nrr_by_score_quintile", "score_nrr_correlation"]
-    assert readers["account_activity"] == ["account_scores", "alerts"]
+    assert readers["account_scores"] == [
+        "account_trends",
+        "alerts",
+        "nrr_by_score_quintile",
+        "relationship_scores",
+        "score_explanations",
+        "score_nrr_correlation",
+    ]
+    assert readers["account_activity"] == ["account_scores", "alerts", "relationship_scores"]
+    # dependencies read from the warehouse (deps=) hold no frame: the report loads none
+    assert readers["pair_strength"] == ["account_scores", "alerts"] and "account_report" not in sum(
+        readers.values(), []
+    )
     assert readers["interactions"] == ["pair_touches"]
     assert readers["alerts"] == [] and readers["quarantine"] == []
     assert readers["crm_contacts"] == ["account_scores", "alerts", "crm_contact_strength", "pair_strength", "people"]

@@ -33,6 +33,7 @@ PER_DAY_TABLES = [
     "pair_strength",
     "account_activity",
     "account_scores",
+    "relationship_scores",
     "alerts",
     "score_nrr_correlation",
 ]
@@ -246,7 +247,8 @@ def test_one_range_run_and_day_by_day_runs_give_the_same_tables(demo_dir, tmp_pa
         day = START + timedelta(days=i)
         assert run(demo_dir, daily, day, day).success
     assert Warehouse(daily).latest_partition_before("people_seen_state", "2099-01-01") == last.isoformat()
-    for table in ("account_activity", "account_scores", "alerts", "account_trends", "pair_strength"):
+    tables = ("account_activity", "account_scores", "alerts", "account_trends", "relationship_scores", "pair_strength")
+    for table in tables:
         left, right = Warehouse(ranged).read(table), Warehouse(daily).read(table)
         keys = [c for c in left.columns if left[c].dtype != "float64"]
         left, right = (f.sort_values(keys, ignore_index=True) for f in (left, right))

@@ -28,6 +28,7 @@ from relationship_pipeline.scoring.account_scores import (
     calibrated_depth,
     derive_scores,
     recency_weight,
+    services_columns,
 )
 
 AS_OF = date(2024, 6, 30)
@@ -312,6 +313,27 @@ def test_automated_weight_from_config(data):
     assert d["engagement_points"] == pytest.approx(0.0925 + 0.0375)
 
 
+def test_services_share_against_a_catalogue_and_the_band_edges(data):
+    catalog = pd.DataFrame({"service": ["core", "analytics", "api", "support", "training"], "name": pd.NA})
+    out = account_scores(
+        AS_OF,
+        data["pairs"],
+        data["people"],
+        data["accounts"],
+        data["contacts"],
+        data["touches"],
+        data["services"],
+        CFG,
+        catalog=catalog,
+    ).set_index("account_id")
+    assert out.loc["acme", "services_offered"] == 5 and out.loc["acme", "services_share"] == 0.4
+    # 3 of 5 is 60 %: good; 4 of 5 is 80 %: still good; 5 of 5 excellent
+    for used, band in ((3, "good"), (4, "good"), (5, "excellent"), (2, "critical")):
+        services = pd.DataFrame({"account_id": "acme", "service": catalog["service"][:used]})
+        got = services_columns(pd.Series(["acme"]), services, catalog)
+        assert got["services_band"].tolist() == [band], used
+
+
 def test_account_without_interactions_gets_zeros(data):
     g = run(data).loc["gamma"]
     for col in ("relationship_depth_score", "engagement_score", "engagement_points", "strength_total"):
@@ -326,6 +348,11 @@ def test_services_depth(data):
     assert out.loc["acme", "services_depth"] == 2  # core (twice) + analytics
     assert out.loc["delta", "services_depth"] == 1
     assert out.loc["beta", "services_depth"] == 0
+    # offered: every service any account uses (core, analytics); seed 002's bands
+    assert out.loc["acme", "services_offered"] == 2 and out.loc["acme", "services_share"] == 1.0
+    assert out.loc["acme", "services_band"] == "excellent"
+    assert out.loc["delta", "services_share"] == 0.5 and out.loc["delta", "services_band"] == "critical"
+    assert out.loc["beta", "services_share"] == 0.0 and out.loc["beta", "services_band"] == "critical"
     assert run(data, services=None)["services_depth"].isna().all()
     assert run(data, services=data["services"].iloc[0:0])["services_depth"].isna().all()
 

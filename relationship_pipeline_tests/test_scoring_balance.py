@@ -46,6 +46,7 @@ def touches_frame(rows) -> pd.DataFrame:
                 "weight": WEIGHTS[channel],
                 "direction": direction if channel == "email" else "mutual",
                 "meaningful": channel != "email",
+                "thread_id": None,
             }
         )
     return conform(pd.DataFrame(records), PAIR_TOUCHES)

@@ -279,3 +279,21 @@ def test_the_cached_load_is_reused_until_a_crm_file_changes(tmp_path, monkeypatc
     os.utime(accounts, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     crm_module.load_crm_csv_cached(tmp_path)
     assert len(calls) == 2
+
+
+def test_a_service_catalogue_quarantines_services_it_does_not_offer(tmp_path):
+    crm_dir = tmp_path / "crm"
+    shutil.copytree(FIXTURES / "crm", crm_dir)
+    (crm_dir / "service_catalog.csv").write_text("service,name\nanalytics,Analytics\nsso,Single sign-on\nsso,again\n")
+    crm = load_crm(tmp_path)
+    assert crm.service_catalog.to_dict("list") == {
+        "service": ["analytics", "sso"],
+        "name": ["Analytics", "Single sign-on"],
+    }
+    assert codes(crm.quarantine, "crm/service_catalog.csv") == [("line 4", "duplicate_key")]
+    # ACC2's "support" is not on offer: quarantined with the reason, the rest kept
+    assert crm.services.to_dict("list") == {"account_id": ["ACC1"], "service": ["analytics"]}
+    assert codes(crm.quarantine, "crm/services.csv") == [("line 3", "duplicate_key"), ("line 4", "unknown_service")]
+    reason = crm.quarantine.loc[crm.quarantine["source"] == "crm/services.csv", "reason"].iloc[-1]
+    assert reason == "unknown_service: service 'support' is not in service_catalog"
+    # without a catalogue every service is known (the fixture's own test above)

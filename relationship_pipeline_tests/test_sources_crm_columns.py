@@ -62,7 +62,7 @@ def reference_load(data_dir: Path | None = None, sql_url: str | None = None) -> 
         raw = {name: reader.read(name, required=(name == "accounts")) for name in TABLES}
         reader.close()
     out = {name: empty_frame(schema) for name, (schema, _) in TABLES.items()}
-    counts, quarantined, known = Counter(), [], set()
+    counts, quarantined, known = Counter(), [], Known(set(), None)
     for name, table in raw.items():
         counts[f"crm.{name}.present"] = int(table is not None)
     for name, (schema, _) in TABLES.items():
@@ -89,7 +89,9 @@ def reference_load(data_dir: Path | None = None, sql_url: str | None = None) -> 
             counts[f"crm.{name}.kept"] += 1
         out[name] = frame_from_records(kept, schema)
         if name == "accounts":
-            known = set(out[name]["account_id"].dropna())
+            known.accounts = set(out[name]["account_id"].dropna())
+        if name == "service_catalog":
+            known.services = set(out[name]["service"].dropna())
     out["quarantine"] = frame_from_records(quarantined, QUARANTINE)
     out["counts"] = counts
     return out
@@ -113,9 +115,23 @@ def address(v, col):
     return normalise_address(raw)
 
 
+class Known:
+    """The accounts, and the services offered (None: no catalogue), rows may refer to."""
+
+    def __init__(self, accounts: set, services: set | None):
+        self.accounts, self.services = accounts, services
+
+
+def service_row(v, known: Known) -> dict:
+    account_id, service = account_ref(v, known), required(v, "service")
+    if known.services is not None and service not in known.services:
+        raise Bad(f"unknown_service: service {service!r} is not in service_catalog")
+    return {"account_id": account_id, "service": service}
+
+
 def account_ref(v, known):
     account_id = required(v, "account_id")
-    if account_id not in known:
+    if account_id not in known.accounts:
         raise Bad(f"unknown_account: account_id {account_id!r} is not in accounts")
     return account_id
 
@@ -164,7 +180,8 @@ ROWS = {
     },
     "arr": arr_row,
     "aliases": lambda v, k: {"alias": address(v, "alias"), "canonical": address(v, "canonical")},
-    "services": lambda v, k: {"account_id": account_ref(v, k), "service": required(v, "service")},
+    "service_catalog": lambda v, k: {"service": required(v, "service"), "name": opt(v, "name")},
+    "services": service_row,
 }
 
 
@@ -215,7 +232,7 @@ CELLS = {
     "arr": ARRS,
     "alias": ADDRESSES,
     "canonical": ADDRESSES,
-    "service": ["analytics", "support", "", " support "],
+    "service": ["analytics", "support", "", " support ", "sso"],
 }
 
 

@@ -20,7 +20,10 @@ from relationship_pipeline.scoring.alert_days import alerts_over_days
 from relationship_pipeline.scoring.correlation import multi_role_engagement_share
 from relationship_pipeline.scoring.day_spans import DayAxis
 from relationship_pipeline.scoring.engagement_drop import history_days
+from relationship_pipeline.scoring.explanations import score_explanations as score_explanations_of
 from relationship_pipeline.scoring.pair_spans import PairSpans
+from relationship_pipeline.scoring.relationship_score import relationship_scores_over_days, window_start
+from relationship_pipeline.scoring.replies import answered_messages
 from relationship_pipeline.scoring.trends import WINDOWS_DAYS, account_trends_over_days
 
 GROUP = "accounts"
@@ -38,6 +41,20 @@ ALERT_COLUMNS = [
     "internal_people",
 ]
 TREND_COLUMNS = ["as_of", "account_id", "relationship_depth_score", "engagement_score"]
+# Seed 001's relationship score looks back over its window (the default declared; longer read directly).
+RELATIONSHIP_HISTORY_DAYS = ScoringConfig().relationship_window_days - 1
+REPLY_COLUMNS = [
+    "as_of",
+    "interaction_id",
+    "internal_address",
+    "external_address",
+    "account_id",
+    "channel",
+    "direction",
+    "weight",
+    "occurred_at",
+    "thread_id",
+]
 
 
 def identities(
@@ -136,6 +153,7 @@ def account_scores(
     crm_contacts: pd.DataFrame,
     crm_accounts: pd.DataFrame,
     crm_services: pd.DataFrame,
+    crm_service_catalog: pd.DataFrame,
     crm_aliases: pd.DataFrame,
 ):
     """Relationship Depth Score (seed 000) with each component, engagement score (seed 004), multi-threading and services depth per account.
@@ -154,7 +172,9 @@ def account_scores(
         if config.engagement_horizon_days <= ENGAGEMENT_HORIZON_DAYS
         else wh.read("account_activity", start=horizon_start, end=days[-1].isoformat())  # longer than declared
     )
-    df = account_scores_over_days(shared.spans, shared.who, crm_accounts, crm_contacts, activity, crm_services, config)
+    df = account_scores_over_days(
+        shared.spans, shared.who, crm_accounts, crm_contacts, activity, crm_services, config, crm_service_catalog
+    )
     last = df[df["as_of"] == days[-1].isoformat()]
     return dg.MaterializeResult(
         value=df,
@@ -165,6 +185,7 @@ def account_scores(
             multi_role_engagement_share_last_day=multi_role_engagement_share(last),
             # seed 002 client relationship depth: services used ÷ clients (NaN without services.csv)
             services_per_client_last_day=float(last["services_depth"].mean()) if len(last) else float("nan"),
+            services_bands_last_day=dg.MetadataValue.json(last["services_band"].value_counts().to_dict()),
         ),
         check_results=[suite_check_result("account_scores", df, config)],
     )
@@ -243,4 +264,73 @@ def account_trends(
     )
 
 
-accounts_assets = [account_activity, account_scores, alerts, account_trends]
+@daily_asset(
+    GROUP,
+    history={"account_activity": RELATIONSHIP_HISTORY_DAYS, "pair_touches": RELATIONSHIP_HISTORY_DAYS},
+    columns={"pair_touches": REPLY_COLUMNS},
+)
+def relationship_scores(
+    context: dg.AssetExecutionContext,
+    scoring: ScoringSettings,
+    warehouse: WarehouseResource,
+    account_scores: pd.DataFrame,
+    account_trends: pd.DataFrame,
+    account_activity: pd.DataFrame,
+    pair_touches: pd.DataFrame,
+):
+    """Seed 001's 1–5 Customer Relationship Score, with each component's value and points: key stakeholders, responsiveness, channel mix, open items, tenure, trend.
+
+    Grain: one row per CRM account per day. Replies and open items come from the pair touches
+    of the window (an email answered in its thread, or on the pair within reply_window_days).
+    """
+    config = scoring.config()
+    days = partition_days(context)
+    start = window_start(days[0], config).isoformat()
+    if config.relationship_window_days - 1 > RELATIONSHIP_HISTORY_DAYS:  # a longer window than declared
+        wh = warehouse.warehouse()
+        account_activity = wh.read("account_activity", start=start, end=days[-1].isoformat())
+        pair_touches = wh.read("pair_touches", start=start, end=days[-1].isoformat(), columns=REPLY_COLUMNS)
+    messages = answered_messages(pair_touches, config)
+    df = relationship_scores_over_days(account_scores, account_trends, account_activity, messages, config)
+    last = df[df["as_of"] == days[-1].isoformat()]
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(
+            last.sort_values("relationship_points", ascending=False),
+            score_counts_last_day=dg.MetadataValue.json(
+                {str(k): int(v) for k, v in last["relationship_score"].value_counts().sort_index().items()}
+            ),
+            messages_in_window=len(messages),
+        ),
+        check_results=[suite_check_result("relationship_scores", df, config)],
+    )
+
+
+@daily_asset(GROUP, blocking=False)
+def score_explanations(
+    context: dg.AssetExecutionContext,
+    scoring: ScoringSettings,
+    account_scores: pd.DataFrame,
+    relationship_scores: pd.DataFrame,
+):
+    """Why each account scores what it does and what would raise it, in words a customer-success manager reads.
+
+    Grain: one row per account × day × factor (seed 000's four depth components, seed 001's six
+    relationship components): its points, the most it can earn, what it is now, what would
+    raise it (empty at the maximum).
+    """
+    config = scoring.config()
+    days = partition_days(context)
+    df = score_explanations_of(account_scores, relationship_scores, config)
+    last = df[df["as_of"] == days[-1].isoformat()]
+    return dg.MaterializeResult(
+        value=df,
+        metadata=frame_metadata(
+            last[last["to_raise"].notna()].sort_values("max_points", ascending=False),
+            factors_short_of_max_last_day=int(last["to_raise"].notna().sum()),
+        ),
+        check_results=[suite_check_result("score_explanations", df, config)],
+    )
+
+
+accounts_assets = [account_activity, account_scores, alerts, account_trends, relationship_scores, score_explanations]

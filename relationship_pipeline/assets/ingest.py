@@ -45,6 +45,10 @@ CRM_TABLES = {
     "crm_arr": ("arr", "Monthly ARR: one row per account per month (YYYY-MM)."),
     "crm_aliases": ("aliases", "Address aliases: one row per alias, mapped to the canonical address."),
     "crm_services": ("services", "Services used: one row per account per service (seed 002 services depth)."),
+    "crm_service_catalog": (
+        "service_catalog",
+        "Services we offer (crm/service_catalog.csv, optional): what seed 002's services depth is measured against.",
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from relationship_pipeline import schemas
 from relationship_pipeline.config import ScoringConfig
+from relationship_pipeline.scoring.relationship_score import CAPS
 
 DATE_REGEX = r"^\d{4}-\d{2}-\d{2}$"  # as_of
 MONTH_REGEX = r"^\d{4}-\d{2}$"  # ARR / NRR month
@@ -217,6 +218,43 @@ def account_scores_suite(config: ScoringConfig | None = None) -> list:
         ),
         *_between("key_roles_covered", 0, len(config.key_roles)),
         *_not_after("key_roles_covered", "key_roles_total"),
+        *_between("services_share", 0, 1),
+        *_in_set("services_band", schemas.SERVICES_BANDS),
+    ]
+
+
+def relationship_scores_suite(config: ScoringConfig | None = None) -> list:
+    config = config or ScoringConfig()
+    return [
+        *_columns("relationship_scores"),
+        *_not_null("as_of", "account_id", "relationship_score", "relationship_points"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "account_id"),
+        *_between("relationship_score", 1, 5),
+        *_between("relationship_points", 0, 100),
+        *_between("meeting_call_share", 0, 1),
+        *_between("channels_used", 0, 3),
+        *_not_after("open_items", "their_emails"),
+        *_non_negative("their_reply_hours", "our_reply_hours", "replies_measured", "two_way_touches", "tenure_days"),
+        *[
+            expectation
+            for component, weight in config.relationship_weights.items()
+            for expectation in _between(f"{component}_points", 0, weight)
+        ],
+        *_in_set("trend", ("rising", "falling", "steady", "new")),
+        *_in_set("capped_by", [reason for reason, _ in CAPS]),
+    ]
+
+
+def score_explanations_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("score_explanations"),
+        *_not_null("as_of", "account_id", "score", "factor", "detail"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "account_id", "score", "factor"),
+        *_in_set("score", ("relationship_depth_score", "relationship_score")),
+        *_non_negative("points", "max_points"),
+        *_not_after("points", "max_points"),
     ]
 
 
@@ -306,6 +344,10 @@ def crm_aliases_suite(config: ScoringConfig | None = None) -> list:
     return [*_columns("crm_aliases"), *_not_null("alias", "canonical"), *_unique("alias")]
 
 
+def crm_service_catalog_suite(config: ScoringConfig | None = None) -> list:
+    return [*_columns("crm_service_catalog"), *_not_null("service"), *_unique("service")]
+
+
 def crm_services_suite(config: ScoringConfig | None = None) -> list:
     return [*_columns("crm_services"), *_not_null("account_id", "service"), *_unique("account_id", "service")]
 
@@ -321,6 +363,8 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "pair_strength_latest": pair_strength_suite,
     "people_seen_state": people_seen_state_suite,
     "account_activity": account_activity_suite,
+    "relationship_scores": relationship_scores_suite,
+    "score_explanations": score_explanations_suite,
     "account_scores": account_scores_suite,
     "alerts": alerts_suite,
     "account_trends": account_trends_suite,
@@ -334,6 +378,7 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "crm_arr": crm_arr_suite,
     "crm_aliases": crm_aliases_suite,
     "crm_services": crm_services_suite,
+    "crm_service_catalog": crm_service_catalog_suite,
 }
 
 

@@ -26,6 +26,7 @@ from relationship_pipeline.scoring.account_scores import (
     derive_scores,
     known,
     recency_weight,
+    services_columns,
 )
 from relationship_pipeline.scoring.day_spans import DayAxis, coverage, distinct_per_day, window_sums
 from relationship_pipeline.scoring.pair_spans import PairSpans
@@ -72,6 +73,7 @@ def account_scores_over_days(
     activity: pd.DataFrame,
     services: pd.DataFrame | None,
     config: ScoringConfig,
+    catalog: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """ACCOUNT_SCORES for every day of ``spans.axis``: one row per CRM account per day.
 
@@ -152,12 +154,8 @@ def account_scores_over_days(
         }
     )
     out["first_interaction_at"] = pd.to_datetime(first_at.reshape(-1), utc=True)
-    if services is None or services.empty:
-        out["services_depth"] = np.nan
-    else:
-        sv = services.loc[services["service"].notna()]
-        used = sv.groupby("account_id")["service"].nunique()
-        out["services_depth"] = out["account_id"].map(used).fillna(0.0).astype("float64")
+    for col, values in services_columns(out["account_id"], services, catalog).items():
+        out[col] = values
     return derive_scores(out, config).sort_values(["as_of", "account_id"], ignore_index=True)
 
 

@@ -41,7 +41,8 @@ Definitions (where the seeds leave room):
   pairs included (its tenure, seed 001), NaT without one.
 * **services_depth** (seed 002, services used ÷ clients, per account one client): distinct
   services the account uses; 0 for accounts absent from a non-empty services table; NaN when
-  no services table is given.
+  no services table is given. ``services_share`` = used ÷ offered (the catalogue, else every
+  service any account uses) in seed 002's bands (:func:`services_columns`).
 """
 
 from __future__ import annotations
@@ -193,11 +194,13 @@ def account_scores(
     services: pd.DataFrame | None,
     config: ScoringConfig,
     state: pd.DataFrame | None = None,
+    catalog: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """ACCOUNT_SCORES for ``as_of``: one row per CRM account (``unassigned`` excluded).
 
     ``pair_strength``: the pairs published on ``as_of``; ``state``: the full pair state, faded
-    pairs included, that tenure (``first_interaction_at``) reads (default: the published pairs).
+    pairs included, that tenure (``first_interaction_at``) reads (default: the published pairs);
+    ``catalog``: the services offered (CRM_SERVICE_CATALOG), see :func:`services_columns`.
     """
     as_of = as_of_date(as_of)
     acc_ids = pd.Index(_str(accounts["account_id"]).dropna().drop_duplicates(), dtype="string", name="account_id")
@@ -255,12 +258,7 @@ def account_scores(
     out["engagement_points"] = engagement_points(as_of, touches, config, acc_ids)
 
     # --- services depth -----------------------------------------------------------------------
-    if services is None or services.empty:
-        out["services_depth"] = np.nan
-    else:
-        sv = services.loc[services["service"].notna()]
-        out["services_depth"] = sv.groupby("account_id")["service"].nunique()
-        out["services_depth"] = out["services_depth"].fillna(0.0)
+    out = out.join(services_columns(pd.Series(acc_ids, index=acc_ids), services, catalog))
 
     # --- fill and derive ------------------------------------------------------------------------
     for col in (
@@ -278,6 +276,41 @@ def account_scores(
     out["executive_engaged"] = out["executive_engaged"].astype("boolean").fillna(False).astype(bool)
     out["as_of"] = as_of.isoformat()
     return derive_scores(out.reset_index().sort_values("account_id"), config)
+
+
+def services_columns(
+    account_ids: pd.Series, services: pd.DataFrame | None, catalog: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Seed 002 per account (rows aligned with ``account_ids``): ``services_depth`` the distinct
+    services it uses, ``services_offered`` the catalogue's services (without one, every service
+    any account uses), ``services_share`` used ÷ offered and ``services_band``: excellent above
+    80 %, good from 60 % to 80 %, critical below 60 %. All missing without a services table."""
+    index = account_ids.index
+    if services is None or services.empty:
+        return pd.DataFrame(
+            {
+                "services_depth": np.nan,
+                "services_offered": np.nan,
+                "services_share": np.nan,
+                "services_band": pd.Series(pd.NA, index=index, dtype="string"),
+            },
+            index=index,
+        )
+    sv = services.loc[services["service"].notna()]
+    offered = catalog["service"].dropna() if catalog is not None and len(catalog) else sv["service"]
+    n_offered = float(offered.nunique())
+    used = account_ids.map(sv.groupby("account_id")["service"].nunique()).fillna(0.0).astype("float64")
+    share = used / n_offered if n_offered else used * np.nan
+    band = np.select([share > 0.8, share >= 0.6], ["excellent", "good"], default="critical")
+    return pd.DataFrame(
+        {
+            "services_depth": used,
+            "services_offered": n_offered,
+            "services_share": share,
+            "services_band": pd.Series(band, index=index, dtype="string").where(share.notna()),
+        },
+        index=index,
+    )
 
 
 def derive_scores(out: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:

@@ -100,7 +100,9 @@ def pair_touches(
     day = inter["as_of"] if "as_of" in inter.columns else utc_day_text(inter["occurred_at"])
     inter = inter.assign(as_of=day)
     pairs = pairs.join(
-        inter[["as_of", "channel", "category", "occurred_at", "status", "weight"]], on="interaction_id", how="inner"
+        inter[["as_of", "channel", "category", "occurred_at", "status", "weight", "thread_id"]],
+        on="interaction_id",
+        how="inner",
     )
     is_email = (pairs["channel"] == "email").to_numpy(dtype=bool)
     writer = pairs["interaction_id"].map(sender_of)

@@ -1,6 +1,6 @@
-"""The CRM: accounts, contacts, our team, monthly ARR, address aliases and services used.
+"""The CRM: accounts, contacts, our team, monthly ARR, address aliases, services offered and used.
 
-Read from ``data_dir/crm/{accounts,contacts,team,arr,aliases,services}.csv`` or, when ``sql_url``
+Read from ``data_dir/crm/{accounts,contacts,team,arr,aliases,service_catalog,services}.csv`` or, when ``sql_url``
 is given, from SQL tables of the same names and columns (any SQLAlchemy dialect, optional schema).
 
 The CRM's *structure* is configuration: a missing ``accounts`` table, or a table without its
@@ -10,6 +10,7 @@ a bad row is quarantined (channel ``crm``, location ``line N`` for CSV — heade
 
 Quarantine reason codes: ``missing_key`` (a required key cell is empty), ``duplicate_key``,
 ``bad_address``, ``unknown_account`` (contacts, arr and services pointing at no account),
+``unknown_service`` (a service the catalogue, where given, does not offer),
 ``bad_arr`` (not a non-negative number), ``bad_month`` (not YYYY-MM), ``bad_row`` (more fields
 than the header).
 
@@ -42,6 +43,7 @@ from relationship_pipeline.schemas import (
     CRM_ALIASES,
     CRM_ARR,
     CRM_CONTACTS,
+    CRM_SERVICE_CATALOG,
     CRM_SERVICES,
     CRM_TEAM,
     QUARANTINE,
@@ -71,6 +73,7 @@ TABLES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "team": (CRM_TEAM, ("address",)),
     "arr": (CRM_ARR, ("account_id", "month", "arr")),
     "aliases": (CRM_ALIASES, ("alias", "canonical")),
+    "service_catalog": (CRM_SERVICE_CATALOG, ("service",)),  # before services: they refer to it
     "services": (CRM_SERVICES, ("account_id", "service")),
 }
 
@@ -81,6 +84,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "team": ("address",),
     "arr": ("account_id", "month"),
     "aliases": ("alias",),
+    "service_catalog": ("service",),
     "services": ("account_id", "service"),
 }
 
@@ -101,6 +105,7 @@ class Crm:
     arr: pd.DataFrame = field(default_factory=lambda: empty_frame(CRM_ARR))
     aliases: pd.DataFrame = field(default_factory=lambda: empty_frame(CRM_ALIASES))
     services: pd.DataFrame = field(default_factory=lambda: empty_frame(CRM_SERVICES))
+    service_catalog: pd.DataFrame = field(default_factory=lambda: empty_frame(CRM_SERVICE_CATALOG))
     quarantine: pd.DataFrame = field(default_factory=lambda: empty_frame(QUARANTINE))
     # crm.<table>.read / .kept / .quarantined, plus crm.<table>.present (1 when the table exists)
     counts: Counter = field(default_factory=Counter)
@@ -141,12 +146,13 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
     for name, table in raw.items():
         crm.counts[f"crm.{name}.present"] = int(table is not None)
     known_accounts = pd.Series([], dtype="str")
+    known_services = None  # without a catalogue, any service is known
     for name in TABLES:  # accounts first: the others refer to it
         schema = TABLES[name][0]
         table = raw[name]
         if table is None:
             continue
-        rows = _Rows(table.table, known_accounts)
+        rows = _Rows(table.table, known_accounts, known_services)
         columns = _CHECKS[name](rows)
         rows.deduplicate([columns[c] for c in KEYS[name]])
         kept = np.flatnonzero(rows.ok)
@@ -164,6 +170,8 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
         setattr(crm, name, frame)
         if name == "accounts":
             known_accounts = frame["account_id"].dropna().astype("str")
+        if name == "service_catalog":
+            known_services = frame["service"].dropna().astype("str")
     crm.quarantine = frame_from_records(quarantined, QUARANTINE)
     return crm
 
@@ -199,8 +207,8 @@ def _stat(path: Path) -> tuple[str, int, int]:
 class _Rows:
     """A table's records by column, whether each still passes (``ok``) and why not (``reasons``)."""
 
-    def __init__(self, table: Table, known_accounts: pd.Series):
-        self.table, self.known_accounts = table, known_accounts
+    def __init__(self, table: Table, known_accounts: pd.Series, known_services: pd.Series | None = None):
+        self.table, self.known_accounts, self.known_services = table, known_accounts, known_services
         self.ok = np.ones(len(table), dtype=bool)
         self.reasons = np.full(len(table), None, dtype=object)
         bad = [] if table.errors.count(None) == len(table) else [i for i, e in enumerate(table.errors) if e is not None]
@@ -338,7 +346,15 @@ def _aliases(rows: _Rows) -> dict[str, pd.Series]:
 
 
 def _services(rows: _Rows) -> dict[str, pd.Series]:
-    return {"account_id": rows.account_ref(), "service": rows.required("service")}
+    account_id, service = rows.account_ref(), rows.required("service")
+    if rows.known_services is not None:
+        unknown = ~is_in(service, rows.known_services).to_numpy()
+        rows.fail(unknown, lambda i: f"unknown_service: service {service.iat[i]!r} is not in service_catalog")
+    return {"account_id": account_id, "service": service}
+
+
+def _service_catalog(rows: _Rows) -> dict[str, pd.Series]:
+    return {"service": rows.required("service"), "name": rows.optional("name")}
 
 
 _CHECKS: dict[str, Callable[[_Rows], dict[str, pd.Series]]] = {
@@ -347,6 +363,7 @@ _CHECKS: dict[str, Callable[[_Rows], dict[str, pd.Series]]] = {
     "team": _team,
     "arr": _arr,
     "aliases": _aliases,
+    "service_catalog": _service_catalog,
     "services": _services,
 }
 # Numbers Arrow's cast reads as float() does (both round correctly; a test compares them).
