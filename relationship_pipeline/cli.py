@@ -161,6 +161,7 @@ def _run(args: argparse.Namespace) -> int:
     chunks = _chunks(args.start, args.end, args.chunk_days)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     say(f"relationship-pipeline: {args.start}..{args.end} from {args.data_dir} in {len(chunks)} run(s)")
+    report = None
     for i, (lo, hi) in enumerate(chunks, 1):
         began = time.monotonic()
         say(f"[{i}/{len(chunks)}] {lo}..{hi} running ...")
@@ -180,6 +181,7 @@ def _run(args: argparse.Namespace) -> int:
         ]
         blocking = [e for e in failed_checks if e.asset_check_key in blocking_keys]
         counts = _materialized_rows(result)
+        report = _report_path(result) or report
         say(
             f"[{i}/{len(chunks)}] {lo}..{hi} {'ok' if result.success and not blocking else 'FAILED'} "
             f"in {time.monotonic() - began:.1f}s  " + "  ".join(f"{k}={v}" for k, v in counts.items())
@@ -204,7 +206,10 @@ def _run(args: argparse.Namespace) -> int:
                     )
             print(f"error: run for {lo}..{hi} failed (run id {result.run_id})", file=sys.stderr)
             return 1
-    return _summary(None, args.end)
+    code = _summary(None, args.end)
+    if report:
+        print(f"Report: {report}")
+    return code
 
 
 def _asset_selection(job, assets: str | None):
@@ -253,6 +258,15 @@ def _materialized_rows(result) -> dict[str, int]:
         if value is not None and name in ("interactions", "quarantine", "pair_strength", "alerts"):
             rows[name] = int(value.value)
     return rows
+
+
+def _report_path(result) -> str | None:
+    """Where the run's account_report asset wrote the HTML page, if it ran."""
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.to_user_string() == "account_report" and "path" in mat.metadata:
+            return str(mat.metadata["path"].value)
+    return None
 
 
 def _summary(warehouse_url: str | None, as_of: date | None) -> int:

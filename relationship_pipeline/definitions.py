@@ -7,7 +7,7 @@ import dagster as dg
 from relationship_pipeline.assets import all_assets
 from relationship_pipeline.io_manager import WarehouseIOManager, table_readers
 from relationship_pipeline.jobs import daily_pipeline
-from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.resources import InputFolder, ReportFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.run_memo import RunMemo
 from relationship_pipeline.schedules import daily_schedule
 from relationship_pipeline.sensors import input_folder_sensor
@@ -23,6 +23,7 @@ defs = dg.Definitions(
         "input_folder": InputFolder(),
         "scoring": ScoringSettings(),
         "run_memo": RunMemo(),
+        "report_folder": ReportFolder(),
     },
 )
 

@@ -14,7 +14,7 @@ from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.io_manager import WarehouseIOManager
 from relationship_pipeline.pair_store import pair_strength_as_of
-from relationship_pipeline.resources import InputFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.resources import InputFolder, ReportFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.run_memo import RunMemo
 from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
 from relationship_pipeline.sources.crm import load_crm
@@ -53,6 +53,7 @@ def resources(data_dir: Path, url: str) -> dict:
         "input_folder": InputFolder(data_dir=str(data_dir)),
         "scoring": ScoringSettings(),
         "run_memo": RunMemo(),
+        "report_folder": ReportFolder(path=str(Path(data_dir) / "reports")),
     }
 
 
@@ -116,6 +117,17 @@ def test_range_run_rerun_and_incremental_day(demo_dir, backend, request):
         ).scalar()
     assert stored == (in_days["interaction_id"].nunique(), in_days["interaction_id"].nunique())
     assert accounts == len(crm.accounts)
+
+    # the report of the newest day, its path and tree map in the asset's metadata
+    page = Path(demo_dir) / "reports" / last.isoformat() / "index.html"
+    assert page.is_file() and (page.parent / "treemap.png").read_bytes().startswith(b"\x89PNG")
+    (report,) = [
+        e.event_specific_data.materialization
+        for e in result.get_asset_materialization_events()
+        if e.event_specific_data.materialization.asset_key == dg.AssetKey("account_report")
+    ]
+    assert report.metadata["path"].value == str(page) and report.metadata["as_of"].value == last.isoformat()
+    assert report.metadata["treemap"].value.startswith("![accounts by ARR and score](data:image/png;base64,")
 
     before = table_counts(url)
     strength_before = Warehouse(url).read("pair_strength", [START.isoformat()])

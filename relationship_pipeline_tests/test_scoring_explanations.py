@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.schemas import ACCOUNT_SCORES, RELATIONSHIP_SCORES, SCORE_EXPLANATIONS
+from relationship_pipeline.schemas import ACCOUNT_SCORES, RELATIONSHIP_SCORES, SCORE_EXPLANATIONS, conform
 from relationship_pipeline.scoring.account_scores import derive_scores
 from relationship_pipeline.scoring.explanations import score_explanations
 
@@ -49,7 +49,7 @@ def relationship_row(**kw) -> pd.DataFrame:
         "trend_points": 5.0,
         **kw,
     }
-    return pd.DataFrame([row]).reindex(columns=list(RELATIONSHIP_SCORES))
+    return conform(pd.DataFrame([row]).reindex(columns=list(RELATIONSHIP_SCORES)), RELATIONSHIP_SCORES)
 
 
 def test_each_factor_says_what_it_is_and_what_would_raise_it():

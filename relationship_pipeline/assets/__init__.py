@@ -1,9 +1,10 @@
-"""Thin Dagster assets, one module per group: ingest → identity → strength → accounts → indicators."""
+"""Thin Dagster assets, one module per group: ingest → identity → strength → accounts → indicators → report."""
 
 from relationship_pipeline.assets.accounts import accounts_assets
 from relationship_pipeline.assets.identity import people
 from relationship_pipeline.assets.indicators import indicators_assets
 from relationship_pipeline.assets.ingest import ingest_assets
+from relationship_pipeline.assets.report import account_report
 from relationship_pipeline.assets.strength import crm_contact_strength, pair_strength, pair_touches
 
 all_assets = [
@@ -14,4 +15,5 @@ all_assets = [
     crm_contact_strength,
     *accounts_assets,
     *indicators_assets,
+    account_report,
 ]

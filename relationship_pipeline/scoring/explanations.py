@@ -259,15 +259,15 @@ CAP_WORDS = {  # capped_by -> (what holds the score down, what would lift the ca
 def _cap_rows(r: pd.DataFrame) -> pd.DataFrame:
     """One ``cap`` row for each account-day whose score a cap held below its points."""
     capped = r[r["capped_by"].notna()].reset_index(drop=True)
-    words = capped["capped_by"].map(CAP_WORDS)
+    words = [CAP_WORDS[reason] for reason in capped["capped_by"].astype(str)]
     return _rows(
         capped,
         RELATIONSHIP,
         "cap",
         np.full(len(capped), np.nan),
         None,
-        words.str[0],
-        words.str[1],
+        [w[0] for w in words],
+        [w[1] for w in words],
     )
 
 
