@@ -209,7 +209,7 @@ def _run(args: argparse.Namespace) -> int:
     code = _summary(None, args.end)
     if report:
         print(f"Report: {report}")
-    return code
+    return code or _write_back(instance)
 
 
 def _asset_selection(job, assets: str | None):
@@ -258,6 +258,24 @@ def _materialized_rows(result) -> dict[str, int]:
         if value is not None and name in ("interactions", "quarantine", "pair_strength", "alerts"):
             rows[name] = int(value.value)
     return rows
+
+
+def _write_back(instance) -> int:
+    """Run the CRM write-back as its sensor would after the scores materialised (the CLI runs no daemon)."""
+    import dagster as dg
+
+    from relationship_pipeline.definitions import crm_write_back_job_def
+
+    result = dg.execute_job(dg.reconstructable(crm_write_back_job_def), instance, raise_on_error=False)
+    if not result.success:
+        print(f"error: the CRM write-back failed (run id {result.run_id})", file=sys.stderr)
+        return 1
+    for event in result.get_asset_materialization_events():
+        meta = event.event_specific_data.materialization.metadata
+        print(
+            f"CRM write-back: {meta['path'].value} ({meta['dagster/row_count'].value} contacts of {meta['as_of'].value})"
+        )
+    return 0
 
 
 def _report_path(result) -> str | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from relationship_pipeline.config import ScoringConfig
-from relationship_pipeline.settings import CRM_SQL_URL_ENV, DATA_DIR_ENV, REPORT_DIR_ENV, SCORING_JSON_ENV
+from relationship_pipeline.settings import CRM_SQL_URL_ENV, DATA_DIR_ENV, OUTPUT_DIR_ENV, SCORING_JSON_ENV
 from relationship_pipeline.sources.crm import Crm, load_crm, load_crm_csv_cached
 from relationship_pipeline.warehouse import Warehouse, default_warehouse_url, project_data_dir
 
@@ -39,18 +39,24 @@ class InputFolder(dg.ConfigurableResource):
         return load_crm(self.path(), sql_url=sql_url) if sql_url else load_crm_csv_cached(self.path())
 
 
-def default_report_dir() -> Path:
-    """``$RELATIONSHIP_PIPELINE_REPORT_DIR``, else ``reports/`` in the project's data folder."""
-    return Path(os.environ.get(REPORT_DIR_ENV) or project_data_dir() / "reports")
+def default_output_dir() -> Path:
+    """``$RELATIONSHIP_PIPELINE_OUTPUT_DIR``, else the project's data folder."""
+    return Path(os.environ.get(OUTPUT_DIR_ENV) or project_data_dir())
 
 
-class ReportFolder(dg.ConfigurableResource):
-    """Where the HTML report is written: ``<path>/<day>/index.html`` and its charts."""
+class OutputFolder(dg.ConfigurableResource):
+    """Where files for people and other systems go: ``reports/<day>/index.html`` and ``exports/``."""
 
     path: str = ""
 
-    def folder(self) -> Path:
-        return Path(self.path) if self.path else default_report_dir()
+    def base(self) -> Path:
+        return Path(self.path) if self.path else default_output_dir()
+
+    def reports(self) -> Path:
+        return self.base() / "reports"
+
+    def exports(self) -> Path:
+        return self.base() / "exports"
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -1,4 +1,4 @@
-"""Sensors: re-run the days whose input files are new or changed."""
+"""Sensors: re-run the days whose input files are new or changed; write back to the CRM when the contact strengths change."""
 
 import hashlib
 import json
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
-from relationship_pipeline.jobs import daily_pipeline
+from relationship_pipeline.jobs import crm_write_back_job, daily_pipeline
 from relationship_pipeline.partitions import daily_partitions
 from relationship_pipeline.resources import InputFolder
 from relationship_pipeline.sources.changes import (
@@ -141,3 +141,19 @@ def _read_cursor(cursor: str | None) -> tuple[dict[str, tuple[int, int]], list[s
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
     return files, removed
+
+
+@dg.asset_sensor(
+    asset_key=dg.AssetKey("crm_contact_strength"),
+    job=crm_write_back_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def crm_write_back_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    """Launch the CRM write-back once for each new materialisation of ``crm_contact_strength``.
+
+    A range run materialises every day of the range; the sensor sees the newest event after its
+    cursor, so a backfill exports once. On by default: it needs the Dagster daemon (``make ui``
+    runs it); the CLI runs the write-back itself after its runs.
+    """
+    yield dg.RunRequest(run_key=f"crm_contact_strength:{asset_event.run_id}:{asset_event.timestamp}")

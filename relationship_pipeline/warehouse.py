@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from relationship_pipeline import warehouse_duckdb, warehouse_rows
+from relationship_pipeline import latest_views, warehouse_duckdb, warehouse_rows
 from relationship_pipeline.schemas import INDEXED_COLUMNS, UTC_TS, WAREHOUSE_TABLES, conform, empty_frame
 from relationship_pipeline.settings import DEFAULT_LOCK_TIMEOUT_S, WAREHOUSE_LOCK_TIMEOUT_ENV, WAREHOUSE_URL_ENV
 
@@ -61,6 +61,7 @@ class Warehouse:
         except sa.exc.ArgumentError as exc:
             raise ValueError(f"warehouse URL {self.url!r} is not a SQLAlchemy URL: {exc}") from exc
         self.backend = self._parsed.get_backend_name()
+        self._views: set[str] = set()  # tables whose <table>_latest view this instance has ensured
         # how long to wait for another process's lock on a DuckDB file
         self.lock_timeout_s = float(
             lock_timeout_s
@@ -177,6 +178,10 @@ class Warehouse:
             self._insert(conn, name, df)
             if partition_keys is not None:
                 self._log_partitions(conn, name, keys, df[PARTITION_COLUMN].value_counts().to_dict())
+                if name not in self._views:
+                    latest_views.ensure_view(conn, name, PARTITION_LOG)
+        if partition_keys is not None:
+            self._views.add(name)  # committed with the rows
         return len(df)
 
     def _log_partitions(self, conn: sa.Connection, name: str, keys: list[str], rows: dict) -> None:
@@ -285,6 +290,14 @@ class Warehouse:
             ]
             if kept:
                 conn.execute(table.delete().where(col < kept[-1]))
+
+    def newest_written_partition(self, name: str) -> str | None:
+        """The newest partition of ``name`` ever written (empty ones included), or None."""
+        log = _partition_log_table()
+        with self._reading(PARTITION_LOG) as conn:
+            if conn is None:
+                return None
+            return conn.execute(sa.select(sa.func.max(log.c.as_of)).where(log.c.table_name == name)).scalar()
 
     def latest_partition_before(self, name: str, before: str) -> str | None:
         """The newest ``as_of`` of ``name`` strictly before ``before``, or None."""

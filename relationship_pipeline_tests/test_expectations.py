@@ -287,6 +287,7 @@ RAW: dict[str, dict[str, list]] = {
 }
 RAW["pair_strength_state"] = RAW["pair_strength"]  # same contract, faded pairs included
 RAW["pair_strength_latest"] = RAW["pair_strength"]
+RAW["crm_write_back"] = RAW["crm_contact_strength"]  # the newest day of it, exported
 
 
 def frame(table: str, **changes) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.io_manager import WarehouseIOManager
 from relationship_pipeline.pair_store import pair_strength_as_of
-from relationship_pipeline.resources import InputFolder, ReportFolder, ScoringSettings, WarehouseResource
+from relationship_pipeline.resources import InputFolder, OutputFolder, ScoringSettings, WarehouseResource
 from relationship_pipeline.run_memo import RunMemo
 from relationship_pipeline.scoring.pair_strength import published_pairs, update_pair_strength
 from relationship_pipeline.sources.crm import load_crm
@@ -53,7 +53,7 @@ def resources(data_dir: Path, url: str) -> dict:
         "input_folder": InputFolder(data_dir=str(data_dir)),
         "scoring": ScoringSettings(),
         "run_memo": RunMemo(),
-        "report_folder": ReportFolder(path=str(Path(data_dir) / "reports")),
+        "output_folder": OutputFolder(path=str(data_dir)),
     }
 
 
@@ -129,6 +129,10 @@ def test_range_run_rerun_and_incremental_day(demo_dir, backend, request):
     assert report.metadata["path"].value == str(page) and report.metadata["as_of"].value == last.isoformat()
     assert report.metadata["treemap"].value.startswith("![accounts by ARR and score](data:image/png;base64,")
 
+    # the CRM write-back: every CRM contact of the newest day
+    exported = pd.read_csv(Path(demo_dir) / "exports" / "crm_contact_strength.csv")
+    assert len(exported) == len(crm.contacts) and set(exported["as_of"]) == {last.isoformat()}
+
     before = table_counts(url)
     strength_before = Warehouse(url).read("pair_strength", [START.isoformat()])
     run_days = {(START + timedelta(days=i)).isoformat() for i in range(DAYS - 1)}
@@ -199,6 +203,11 @@ def test_production_path_on_postgresql(demo_dir, postgres_url):
     assert run(demo_dir, postgres_url, START + timedelta(days=1), START + timedelta(days=1)).success
     assert len(wh.read("interactions")) == interactions
     assert len(wh.read("account_scores")) == 3 * accounts
+    # the downstream views on PostgreSQL: the newest day, not the re-run one
+    with sa.create_engine(postgres_url).connect() as conn:
+        latest = conn.execute(sa.text("SELECT DISTINCT as_of FROM account_scores_latest")).scalars().all()
+        assert latest == [last.isoformat()]
+        assert conn.execute(sa.text("SELECT count(*) FROM relationship_scores_latest")).scalar() == accounts
 
 
 def test_a_day_never_materialised_stops_later_days_instead_of_counting_as_silence(demo_dir, duckdb_url):

@@ -1,4 +1,4 @@
-"""Thin Dagster assets, one module per group: ingest → identity → strength → accounts → indicators → report."""
+"""Thin Dagster assets, one module per group: ingest → identity → strength → accounts → indicators → report, exports."""
 
 from relationship_pipeline.assets.accounts import accounts_assets
 from relationship_pipeline.assets.identity import people
@@ -6,6 +6,7 @@ from relationship_pipeline.assets.indicators import indicators_assets
 from relationship_pipeline.assets.ingest import ingest_assets
 from relationship_pipeline.assets.report import account_report
 from relationship_pipeline.assets.strength import crm_contact_strength, pair_strength, pair_touches
+from relationship_pipeline.assets.write_back import crm_write_back
 
 all_assets = [
     *ingest_assets,
@@ -16,4 +17,5 @@ all_assets = [
     *accounts_assets,
     *indicators_assets,
     account_report,
+    crm_write_back,
 ]

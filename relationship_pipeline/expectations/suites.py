@@ -372,6 +372,7 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "score_nrr_correlation": score_nrr_correlation_suite,
     "nrr_by_score_quintile": nrr_by_score_quintile_suite,
     "crm_contact_strength": crm_contact_strength_suite,
+    "crm_write_back": crm_contact_strength_suite,  # the newest day of it, exported
     "crm_accounts": crm_accounts_suite,
     "crm_contacts": crm_contacts_suite,
     "crm_team": crm_team_suite,
