@@ -266,7 +266,8 @@ def _write_back(instance) -> int:
 
     from relationship_pipeline.definitions import crm_write_back_job_def
 
-    result = dg.execute_job(dg.reconstructable(crm_write_back_job_def), instance, raise_on_error=False)
+    job = dg.reconstructable(crm_write_back_job_def)
+    result = dg.execute_job(job, instance, raise_on_error=False, run_config=RUN_CONFIG)
     if not result.success:
         print(f"error: the CRM write-back failed (run id {result.run_id})", file=sys.stderr)
         return 1

@@ -59,12 +59,17 @@ def summary_text(warehouse: Warehouse, as_of: date | None = None) -> str:
         if len(lift):
             cells = [f"Q{r.quintile} {r.portfolio_nrr:.2f} (n={r.accounts})" for r in lift.itertuples()]
             lines.append("  NRR by calibrated depth quintile (portfolio, Q1 lowest): " + "  ".join(cells))
-    quarantine = warehouse.read("quarantine", columns=["as_of", "reason"])
-    if len(quarantine):
-        codes = quarantine["reason"].str.split(":").str[0].value_counts()
-        lines.append(
-            f"Quarantined input records: {len(quarantine)} — " + ", ".join(f"{k} {v}" for k, v in codes.items())
-        )
+    problems = warehouse.read("input_problems", columns=["as_of", "reason", "in_partition"])
+    if len(problems):
+        codes = problems["reason"].str.split(":").str[0].value_counts()
+        lines.append(f"Quarantined input records: {len(problems)} — " + ", ".join(f"{k} {v}" for k, v in codes.items()))
+        later = problems[~problems["in_partition"].astype(bool)]
+        if len(later):
+            days = ", ".join(sorted(later["as_of"].unique())[:3])
+            lines.append(
+                f"  {len(later)} of them filed under days not materialised yet ({days}): "
+                "undated problems go to the day their file last changed (input_problems lists them all)"
+            )
     return "\n".join(lines)
 
 

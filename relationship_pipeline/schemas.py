@@ -329,6 +329,9 @@ TABLES: dict[str, dict[str, str]] = {
     "nrr_by_score_quintile": NRR_BY_SCORE_QUINTILE,
     # Every CRM contact with our strongest connections, on the newest day of each run (seed 003).
     "crm_contact_strength": CRM_CONTACT_STRENGTH,
+    # Every input problem the newest ingest knows of, over all days: the quarantine rows written,
+    # and those found but filed under a day no run has written yet (replaced whole by each ingest).
+    "input_problems": {**dated(QUARANTINE), "in_partition": "bool"},
     # The CRM write-back: the newest day of crm_contact_strength, replaced whole by each export.
     "crm_write_back": CRM_CONTACT_STRENGTH,
     "crm_accounts": CRM_ACCOUNTS,

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from relationship_pipeline.settings import OUTPUT_DIR_ENV
+
 POSTGRES_URL_ENV = "RELATIONSHIP_PIPELINE_TEST_POSTGRES_URL"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -48,3 +50,11 @@ def postgres_url() -> str:
 def warehouse_url(request) -> str:
     """Each warehouse test runs on SQLite, DuckDB and, where available, PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(autouse=True)
+def output_folder(tmp_path_factory, monkeypatch) -> Path:
+    """Reports and exports of every test go to a temporary folder, never the project's data/."""
+    out = tmp_path_factory.mktemp("output")
+    monkeypatch.setenv(OUTPUT_DIR_ENV, str(out))
+    return out

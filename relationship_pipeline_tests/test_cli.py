@@ -63,6 +63,30 @@ def test_run_materialises_the_range_and_prints_a_summary(demo_dir, duckdb_url, c
     assert sorted(known["as_of"].unique()) == ["2025-01-02", "2025-01-04"]
     assert (known.groupby("as_of").size() == contacts["address"].nunique()).all()
     assert (known["connections"] > 0).any() and (known["best_band"].between(1, 5)).all()
+    # the run ends with where its report and the CRM write-back are
+    assert "Report: " in out and out.count("CRM write-back: ") == 1
+    assert f"({contacts['address'].nunique()} contacts of 2025-01-04)" in out
+
+
+def test_an_undated_problem_of_a_backfill_shows_in_its_summary(demo_dir, tmp_path, capsys):
+    """A file no parser can read has no date: it is filed under the day it changed (today), which a
+    backfill of January does not write; the summary and input_problems show it all the same."""
+    import shutil
+
+    folder = tmp_path / "folder"
+    shutil.copytree(demo_dir, folder)
+    (folder / "emails" / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    args = ["run", "--data-dir", str(folder), "--warehouse", url, "--start", "2025-01-01", "--end", "2025-01-01"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    problems = Warehouse(url).read("input_problems")
+    broken = problems[problems["source"] == "emails/broken.parquet"]
+    assert len(broken) == 1 and broken["reason"].iloc[0].startswith("unreadable_file")
+    assert not broken["in_partition"].iloc[0] and broken["as_of"].iloc[0] > "2025-01-01"
+    assert "unreadable_file 1" in out and "of them filed under days not materialised yet" in out
+    assert broken["as_of"].iloc[0] in out  # the day it waits for
+    assert Warehouse(url).read("quarantine").query("source == 'emails/broken.parquet'").empty  # its day not run
 
 
 @pytest.mark.parametrize(

@@ -288,6 +288,7 @@ RAW: dict[str, dict[str, list]] = {
 RAW["pair_strength_state"] = RAW["pair_strength"]  # same contract, faded pairs included
 RAW["pair_strength_latest"] = RAW["pair_strength"]
 RAW["crm_write_back"] = RAW["crm_contact_strength"]  # the newest day of it, exported
+RAW["input_problems"] = {**RAW["quarantine"], "in_partition": [True] * len(RAW["quarantine"]["source"])}
 
 
 def frame(table: str, **changes) -> pd.DataFrame:

@@ -84,13 +84,18 @@ def webserver(tmp_path_factory):
 def test_lineage_graph_is_served(webserver):
     data = graphql(webserver, QUERY)
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
-    assert {n["groupName"] for n in nodes.values()} == {"ingest", "identity", "strength", "accounts", "indicators"}
+    groups = {"ingest", "identity", "strength", "accounts", "indicators", "report", "exports"}
+    assert {n["groupName"] for n in nodes.values()} == groups
     deps = {key: {"/".join(d["path"]) for d in node["dependencyKeys"]} for key, node in nodes.items()}
     assert deps["pair_strength"] == {"pair_touches", "crm_contacts", "crm_aliases"}
     assert deps["pair_touches"] == {"interactions", "participants", "people"}
     assert "account_scores" in deps["score_nrr_correlation"]
+    assert deps["crm_write_back"] == {"crm_contact_strength"}
 
     [repo] = data["repositoriesOrError"]["nodes"]
-    assert {s["name"]: s["cronSchedule"] for s in repo["schedules"]} == {"daily_pipeline_schedule": "0 2 * * *"}
-    assert {s["name"] for s in repo["sensors"]} == {"input_folder_sensor"}
-    assert "daily_pipeline" in {j["name"] for j in repo["jobs"]}
+    assert {s["name"]: s["cronSchedule"] for s in repo["schedules"]} == {
+        "daily_pipeline_schedule": "0 2 * * *",
+        "freshness_checks_schedule": "0 6 * * *",
+    }
+    assert {s["name"] for s in repo["sensors"]} == {"input_folder_sensor", "crm_write_back_sensor"}
+    assert {"daily_pipeline", "crm_write_back_job", "freshness_checks"} <= {j["name"] for j in repo["jobs"]}

@@ -16,6 +16,7 @@ from relationship_pipeline.assets.common import (
     table_metadata,
 )
 from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.problems import input_problems
 from relationship_pipeline.resources import InputFolder, WarehouseResource
 from relationship_pipeline.sources.daily import select_days
 from relationship_pipeline.staging import read_staged_interactions
@@ -117,10 +118,14 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder, warehou
     accounting = source_accounting(daily.counts + folder.counts)
     balanced = all(row["balanced"] for row in accounting.values())
     context.log.info(f"ingested {len(days)} day(s): {dict(daily.counts)}")
+    wh = warehouse.warehouse()
+    problems = input_problems(wh.read("quarantine"), {d.isoformat() for d in days}, daily.quarantine, daily.elsewhere)
+    wh.write("input_problems", problems)
     if daily.counts["run.quarantined_other_days"]:
         context.log.warning(
             f"{daily.counts['run.quarantined_other_days']} quarantined record(s) belong to days outside this run "
-            "(undated problems are filed under the day their file last changed); materialise those days to see them"
+            "(undated problems are filed under the day their file last changed): listed in input_problems "
+            "with the day they are filed under; materialise that day to write them to quarantine"
         )
 
     common = {"days": len(days), "first_day": min(days).isoformat(), "last_day": max(days).isoformat()}
@@ -154,7 +159,13 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder, warehou
     yield dg.MaterializeResult(
         asset_key="quarantine",
         value=daily.quarantine,
-        metadata=frame_metadata(daily.quarantine, **common, by_reason=dg.MetadataValue.json(reasons)),
+        metadata=frame_metadata(
+            daily.quarantine,
+            **common,
+            by_reason=dg.MetadataValue.json(reasons),
+            found_for_other_days=len(daily.elsewhere),
+            input_problems_all_days=len(problems),
+        ),
         check_results=[suite_check_result("quarantine", daily.quarantine)],
     )
 

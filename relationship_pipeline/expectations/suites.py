@@ -258,6 +258,15 @@ def score_explanations_suite(config: ScoringConfig | None = None) -> list:
     ]
 
 
+def input_problems_suite(config: ScoringConfig | None = None) -> list:
+    return [
+        *_columns("input_problems"),
+        *_not_null("as_of", "source", "reason", "in_partition"),
+        *_regex("as_of", DATE_REGEX),
+        *_unique("as_of", "source", "location", "reason"),
+    ]
+
+
 def alerts_suite(config: ScoringConfig | None = None) -> list:
     return [
         *_columns("alerts"),
@@ -372,7 +381,8 @@ SUITES: dict[str, Callable[[ScoringConfig | None], list]] = {
     "score_nrr_correlation": score_nrr_correlation_suite,
     "nrr_by_score_quintile": nrr_by_score_quintile_suite,
     "crm_contact_strength": crm_contact_strength_suite,
-    "crm_write_back": crm_contact_strength_suite,  # the newest day of it, exported
+    "crm_write_back": crm_contact_strength_suite,
+    "input_problems": input_problems_suite,  # the newest day of it, exported
     "crm_accounts": crm_accounts_suite,
     "crm_contacts": crm_contacts_suite,
     "crm_team": crm_team_suite,

@@ -24,6 +24,9 @@ class DailyBatch:
     participants: pd.DataFrame
     quarantine: pd.DataFrame
     counts: Counter = field(default_factory=Counter)
+    # problems the run found that are filed under days it does not write (undated ones go to the
+    # day their file changed): QUARANTINE rows with as_of, for the all-days view
+    elsewhere: pd.DataFrame | None = None
 
 
 def select_days(
@@ -103,6 +106,9 @@ def select_days(
             ["as_of", "source", "location"], ignore_index=True
         ),
         counts=counts,
+        elsewhere=conform(elsewhere, TABLES["quarantine"]).sort_values(
+            ["as_of", "source", "location"], ignore_index=True
+        ),
     )
 
 
