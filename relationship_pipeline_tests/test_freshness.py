@@ -53,3 +53,16 @@ def test_the_daily_run_does_not_carry_the_freshness_checks():
     schedule = defs.resolve_schedule_def("freshness_checks_schedule")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.job_name == "freshness_checks"
     assert "score_freshness" in defs.resolve_job_def("freshness_checks").graph.node_names()
+
+
+def test_a_cli_selection_of_score_tables_leaves_the_freshness_checks_out():
+    import dagster as dg
+
+    from relationship_pipeline.cli import _asset_selection, _own_checks
+    from relationship_pipeline.definitions import daily_pipeline_job
+
+    job = dg.reconstructable(daily_pipeline_job)
+    picked = _asset_selection(job.get_definition(), "account_scores,pair_strength")
+    sub = job.get_subset(asset_selection=set(picked), asset_check_selection=_own_checks(picked))
+    assert sub.get_definition().graph.node_names() == ["pair_strength", "account_scores"]
+    assert {k.name for k in _own_checks(picked)} == {"account_scores_expectations", "pair_strength_expectations"}

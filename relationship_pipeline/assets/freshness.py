@@ -37,12 +37,14 @@ def freshness(newest: str | None, expected: date) -> tuple[bool, int | None]:
         )
         for table in SCORE_TABLES
     ],
+    can_subset=True,
 )
 def score_freshness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     """Each score table's newest written partition against the newest partition that exists now."""
     wh = warehouse.warehouse()
     expected = partition_bounds()[1]
-    for table in SCORE_TABLES:
+    selected = {key.asset_key.to_user_string() for key in context.selected_asset_check_keys}
+    for table in (t for t in SCORE_TABLES if t in selected):
         newest = wh.newest_written_partition(table)
         fresh, behind = freshness(newest, expected)
         yield dg.AssetCheckResult(
