@@ -187,7 +187,7 @@ def data():
     return dict(accounts=accounts, contacts=contacts, people=people, pairs=pairs, touches=touches, services=services)
 
 
-def run(d, services="default", config=CFG):
+def run(d, services="default", config=CFG, catalog=None):
     return account_scores(
         AS_OF,
         d["pairs"],
@@ -197,6 +197,7 @@ def run(d, services="default", config=CFG):
         d["touches"],
         d["services"] if isinstance(services, str) else services,
         config,
+        catalog=catalog,
     ).set_index("account_id")
 
 
@@ -315,17 +316,7 @@ def test_automated_weight_from_config(data):
 
 def test_services_share_against_a_catalogue_and_the_band_edges(data):
     catalog = pd.DataFrame({"service": ["core", "analytics", "api", "support", "training"], "name": pd.NA})
-    out = account_scores(
-        AS_OF,
-        data["pairs"],
-        data["people"],
-        data["accounts"],
-        data["contacts"],
-        data["touches"],
-        data["services"],
-        CFG,
-        catalog=catalog,
-    ).set_index("account_id")
+    out = run(data, catalog=catalog)
     assert out.loc["acme", "services_offered"] == 5 and out.loc["acme", "services_share"] == 0.4
     # 3 of 5 is 60 %: good; 4 of 5 is 80 %: still good; 5 of 5 excellent
     for used, band in ((3, "good"), (4, "good"), (5, "excellent"), (2, "critical")):
