@@ -210,7 +210,9 @@ def _run(args: argparse.Namespace) -> int:
     code = _summary(None, args.end)
     if report:
         print(f"Report: {report}")
-    return code or _write_back(instance)
+    # the write-back follows the contact strengths, as its sensor does when a daemon runs
+    wrote_contacts = selection is None or any(k.to_user_string() == "crm_contact_strength" for k in selection)
+    return code or (_write_back(instance) if wrote_contacts else 0)
 
 
 def _asset_selection(job, assets: str | None):

@@ -57,9 +57,15 @@ def resources(data_dir: Path, url: str) -> dict:
     }
 
 
-def run(data_dir, url, first: date, last: date, selection=None, raise_on_error=True):
+# What the runs below materialise: every asset but the files for people and other systems, which
+# the first test checks once (a chart per run is seconds the other tests need not pay).
+FILES = {"account_report", "crm_write_back"}
+TABLE_ASSETS = [a for a in all_assets if not FILES & {k.to_user_string() for k in a.keys}]
+
+
+def run(data_dir, url, first: date, last: date, selection=None, raise_on_error=True, assets=TABLE_ASSETS):
     return dg.materialize(
-        all_assets,
+        assets,
         resources=resources(data_dir, url),
         instance=dg.DagsterInstance.ephemeral(),
         tags={
@@ -95,7 +101,7 @@ def table_counts(url: str) -> dict:
 def test_range_run_rerun_and_incremental_day(demo_dir, backend, request):
     url = request.getfixturevalue(f"{backend}_url")
     last = START + timedelta(days=DAYS - 2)
-    result = run(demo_dir, url, START, last)
+    result = run(demo_dir, url, START, last, assets=all_assets)
     assert result.success
     # every asset check ran and passed
     evaluations = result.get_asset_check_evaluations()
@@ -261,7 +267,7 @@ def test_late_data_rewrites_touches_and_later_days_pick_it_up(demo_dir, tmp_path
 
 def test_one_range_run_and_day_by_day_runs_give_the_same_tables(demo_dir, tmp_path):
     """Day-by-day runs start from checkpoints (pair state, names seen) and a year of activity; one run does not."""
-    last = START + timedelta(days=3)
+    last = START + timedelta(days=2)
     ranged, daily = f"sqlite:///{tmp_path / 'range.sqlite'}", f"sqlite:///{tmp_path / 'daily.sqlite'}"
     assert run(demo_dir, ranged, START, last).success
     for i in range((last - START).days + 1):
