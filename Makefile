@@ -37,7 +37,7 @@ demo: demo-data $(DAGSTER_HOME)/dagster.yaml
 		--start $(DEMO_START) --end $(DEMO_END)
 
 test: install
-	env -u DAGSTER_HOME -u RELATIONSHIP_PIPELINE_WAREHOUSE_URL -u RELATIONSHIP_PIPELINE_DATA_DIR $(BIN)/pytest
+	env -u DAGSTER_HOME -u RELATIONSHIP_PIPELINE_WAREHOUSE_URL -u RELATIONSHIP_PIPELINE_DATA_DIR $(BIN)/pytest -n 2 --dist loadfile
 
 # The Dagster UI on http://127.0.0.1:3000 with the lineage graph, runs and checks.
 ui: install $(DAGSTER_HOME)/dagster.yaml
