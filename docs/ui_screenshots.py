@@ -59,7 +59,15 @@ def main() -> int:
     home = Path(os.environ.get("DAGSTER_HOME", PROJECT / ".dagster_home"))
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        [
+            str(Path(sys.executable).parent / "dagster-webserver"),
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         cwd=PROJECT,
         env={**os.environ, "DAGSTER_HOME": str(home)},
         stdout=subprocess.DEVNULL,
