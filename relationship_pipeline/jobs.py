@@ -6,13 +6,12 @@ import dagster as dg
 
 from relationship_pipeline.partitions import daily_partitions
 
+FRESHNESS_CHECK = "fresh_within_a_day_of_the_schedule"
 SCORE_TABLES = ("account_scores", "relationship_scores", "alerts", "score_explanations", "crm_contact_strength")
 
 WRITE_BACK = dg.AssetSelection.assets("crm_write_back")
 # The freshness checks run on their own schedule (assets/freshness.py), not inside the daily run.
-FRESHNESS = dg.AssetSelection.checks(
-    *[dg.AssetCheckKey(dg.AssetKey(t), "fresh_within_a_day_of_the_schedule") for t in SCORE_TABLES]
-)
+FRESHNESS = dg.AssetSelection.checks(*[dg.AssetCheckKey(dg.AssetKey(t), FRESHNESS_CHECK) for t in SCORE_TABLES])
 
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline",

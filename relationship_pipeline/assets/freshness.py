@@ -12,10 +12,10 @@ from datetime import date
 import dagster as dg
 
 from relationship_pipeline.assets.common import partition_bounds
-from relationship_pipeline.jobs import FRESHNESS, SCORE_TABLES
+from relationship_pipeline.jobs import FRESHNESS, FRESHNESS_CHECK, SCORE_TABLES
 from relationship_pipeline.resources import WarehouseResource
 
-CHECK_NAME = "fresh_within_a_day_of_the_schedule"
+CHECK_NAME = FRESHNESS_CHECK
 SLACK_DAYS = 1
 
 
