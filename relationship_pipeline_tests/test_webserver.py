@@ -1,15 +1,9 @@
 """The real Dagster webserver loads workspace.yaml, serves the lineage graph over GraphQL, and runs
 the daily job for a partition launched through its API, reporting the checks it ran."""
 
-import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from datetime import date
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -19,9 +13,8 @@ from dagster_graphql import DagsterGraphQLClient
 from relationship_pipeline.demo import generate_demo
 from relationship_pipeline.settings import DATA_DIR_ENV, OUTPUT_DIR_ENV, WAREHOUSE_URL_ENV
 from relationship_pipeline.warehouse import Warehouse
-
-PROJECT = Path(__file__).resolve().parents[1]
-WEBSERVER = Path(sys.executable).parent / "dagster-webserver"
+from relationship_pipeline_tests.dagster_processes import PROJECT, WEBSERVER, graphql
+from relationship_pipeline_tests.dagster_processes import webserver as served
 
 QUERY = """
 {
@@ -40,36 +33,19 @@ class Server(NamedTuple):
     warehouse_url: str
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["data"]
-
-
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
     if not WEBSERVER.exists():
         pytest.skip("dagster-webserver is not installed in this environment")
     home = tmp_path_factory.mktemp("dagster_home")
     # A run launched through the API starts at once in its own process; a deployment queues it for
-    # the daemon instead (QueuedRunCoordinator, the default), which this test does not start.
+    # the daemon instead (QueuedRunCoordinator, the default): test_deployment_postgres.py does that.
     (home / "dagster.yaml").write_text(
         (PROJECT / "dagster.yaml").read_text()
         + "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
     )
     data = tmp_path_factory.mktemp("input_folder")
     generate_demo(data, seed=3, start=date(2025, 1, 1), days=30)
-    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -77,36 +53,8 @@ def webserver(tmp_path_factory):
         WAREHOUSE_URL_ENV: f"duckdb:///{home / 'warehouse.duckdb'}",
         OUTPUT_DIR_ENV: str(home / "output"),
     }
-    log = open(home / "webserver.log", "w")
-    proc = subprocess.Popen(
-        [str(WEBSERVER), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "webserver did not start: " + (home / "webserver.log").read_text()[-2000:]
-                    ) from None
-                time.sleep(1)
-        # the code location loads in a subprocess; wait until its assets are served
-        while not graphql(port, "{ assetNodes { id } }")["assetNodes"]:
-            if time.monotonic() > deadline:
-                raise RuntimeError("code location did not load: " + (home / "webserver.log").read_text()[-2000:])
-            time.sleep(1)
+    with served(env, home / "webserver.log") as port:
         yield Server(port, env[WAREHOUSE_URL_ENV])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 def test_lineage_graph_is_served(webserver):
