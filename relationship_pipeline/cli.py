@@ -117,7 +117,9 @@ def _check_crm(args: argparse.Namespace) -> None:
     load is kept for the run's steps (``sources.crm.load_crm_csv_cached``)."""
     from relationship_pipeline.resources import InputFolder
 
-    InputFolder().crm()
+    folder = InputFolder()
+    for version in folder.crm_versions():  # every dated snapshot too: a bad one fails before any run
+        folder.crm_of(version)
 
 
 def _first_partition(args: argparse.Namespace) -> date:
@@ -135,14 +137,20 @@ def _first_partition(args: argparse.Namespace) -> date:
     return date.fromisoformat(min(held)) if held else args.start
 
 
-def _chunks(start: date, end: date, size: int) -> list[tuple[date, date]]:
-    if size <= 0:
-        return [(start, end)]
-    out, cursor = [], start
-    while cursor <= end:
-        stop = min(cursor + timedelta(days=size - 1), end)
-        out.append((cursor, stop))
-        cursor = stop + timedelta(days=1)
+def _chunks(start: date, end: date, size: int, versions) -> list[tuple[date, date]]:
+    """The runs: ``size`` days each (all at once for 0), and never two CRM versions in one run."""
+    from relationship_pipeline.sources.crm_snapshots import split_at_versions
+
+    out = []
+    for lo, hi in split_at_versions(versions, start, end):
+        if size <= 0:
+            out.append((lo, hi))
+            continue
+        cursor = lo
+        while cursor <= hi:
+            stop = min(cursor + timedelta(days=size - 1), hi)
+            out.append((cursor, stop))
+            cursor = stop + timedelta(days=1)
     return out
 
 
@@ -153,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
 
     from relationship_pipeline.definitions import daily_pipeline_job
     from relationship_pipeline.instance import cli_instance
+    from relationship_pipeline.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from relationship_pipeline.resources import InputFolder
 
     job = dg.reconstructable(daily_pipeline_job)
     selection = _asset_selection(job.get_definition(), args.assets)
@@ -160,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         job = job.get_subset(asset_selection=set(selection), asset_check_selection=_own_checks(selection))
     instance = cli_instance()
     blocking_keys = _blocking_check_keys()
-    chunks = _chunks(args.start, args.end, args.chunk_days)
+    chunks = _chunks(args.start, args.end, args.chunk_days, InputFolder().crm_versions())
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     say(f"relationship-pipeline: {args.start}..{args.end} from {args.data_dir} in {len(chunks)} run(s)")
     report = None
@@ -172,10 +182,7 @@ def _run(args: argparse.Namespace) -> int:
             instance,
             raise_on_error=False,
             run_config=RUN_CONFIG,
-            tags={
-                "dagster/asset_partition_range_start": lo.isoformat(),
-                "dagster/asset_partition_range_end": hi.isoformat(),
-            },
+            tags={RANGE_START_TAG: lo.isoformat(), RANGE_END_TAG: hi.isoformat()},
         )
         failed_checks = [
             e for e in result.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"

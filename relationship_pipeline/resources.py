@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +12,7 @@ import dagster as dg
 from relationship_pipeline.config import ScoringConfig
 from relationship_pipeline.settings import CRM_SQL_URL_ENV, DATA_DIR_ENV, OUTPUT_DIR_ENV, SCORING_JSON_ENV
 from relationship_pipeline.sources.crm import Crm, load_crm, load_crm_csv_cached
+from relationship_pipeline.sources.crm_snapshots import CrmVersion, crm_versions, version_for_days
 from relationship_pipeline.warehouse import Warehouse, default_warehouse_url, project_data_dir
 
 
@@ -34,9 +36,24 @@ class InputFolder(dg.ConfigurableResource):
             )
         return path
 
-    def crm(self) -> Crm:
-        sql_url = self.crm_sql_url or os.environ.get(CRM_SQL_URL_ENV) or None
-        return load_crm(self.path(), sql_url=sql_url) if sql_url else load_crm_csv_cached(self.path())
+    def sql_url(self) -> str | None:
+        return self.crm_sql_url or os.environ.get(CRM_SQL_URL_ENV) or None
+
+    def crm_versions(self) -> list[CrmVersion]:
+        """The CRM versions in ``crm/`` (dated snapshots, then the present); a SQL CRM is one, the present."""
+        if self.sql_url():
+            return [CrmVersion(self.path() / "crm", "crm", None, None)]
+        return crm_versions(self.path() / "crm")
+
+    def crm(self, days: tuple[date, date] | None = None) -> Crm:
+        """The CRM version that applies to ``days`` (first, last), else the present one."""
+        versions = self.crm_versions()
+        return self.crm_of(version_for_days(versions, *days) if days else versions[-1])
+
+    def crm_of(self, version: CrmVersion) -> Crm:
+        if sql_url := self.sql_url():
+            return load_crm(self.path(), sql_url=sql_url)
+        return load_crm_csv_cached(self.path(), version.label)
 
 
 def default_output_dir() -> Path:

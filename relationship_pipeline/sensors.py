@@ -5,9 +5,10 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
+from dagster._core.storage.tags import RUN_KEY_TAG
 
 from relationship_pipeline.jobs import crm_write_back_job, daily_pipeline
-from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.partitions import RANGE_END_TAG, RANGE_START_TAG, daily_partitions
 from relationship_pipeline.resources import InputFolder
 from relationship_pipeline.sources.changes import (
     changed_files,
@@ -16,9 +17,8 @@ from relationship_pipeline.sources.changes import (
     removed_files,
     touches_crm,
 )
+from relationship_pipeline.sources.crm_snapshots import split_at_versions
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 CRM_RECENT_DAYS = 30  # a crm/ change re-runs this many days (ending at the last complete day)
 CURSOR_VERSION = 1
 
@@ -40,6 +40,12 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
     as one single-run backfill). Re-reading a file that grew never double-counts: the ingest
     re-reads the whole folder, dedupes by interaction_id and replaces the partitions it writes.
     The run key is derived from the fingerprint, so a repeated evaluation launches nothing twice.
+
+    With dated CRM snapshots (``crm/snapshots/<date>/``) the days split into one run per CRM
+    version. The sensor launches the first and keeps the next day in its cursor; while that run
+    is queued or running it evaluates nothing, and once it succeeds the next tick launches the
+    next (with any new changes folded in). A failed run ends the chain, with an error in the log
+    naming the days left to backfill.
 
     A crm/ change (accounts, contacts, team, aliases shape every day) re-runs the last 30 days
     and logs that a full backfill is advisable; a removed file is logged and kept in the cursor
@@ -64,7 +70,19 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
             cursor=_write_cursor(current, []),
         )
 
-    previous, pending_removed = state
+    previous, pending_removed, chain = state
+    resume_from = None  # the first day of the chain's next run, once its previous run succeeded
+    if chain:
+        [run] = context.instance.get_runs(dg.RunsFilter(tags={RUN_KEY_TAG: chain["run_key"]}), limit=1) or [None]
+        if run is None or not run.is_finished:
+            return dg.SkipReason(f"waiting for run {chain['run_key']}: the days from {chain['next']} follow it")
+        if run.status == dg.DagsterRunStatus.SUCCESS:
+            resume_from = chain["next"]
+        else:
+            context.log.error(
+                f"run {run.run_id} ({chain['run_key']}) ended {run.status.value}: the days from {chain['next']} "
+                "were not re-run; backfill them once it is fixed"
+            )
     changed = changed_files(previous, current)
     removed = removed_files(previous, current)
     pending_removed = sorted((set(pending_removed) | set(removed)) - set(current))
@@ -74,7 +92,7 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
             f"{', ...' if len(removed) > 5 else ''}); their days are unknown now: backfill the range they covered"
         )
     cursor = _write_cursor(current, pending_removed)
-    if not changed:
+    if not changed and resume_from is None:
         note = f"; {len(pending_removed)} removed file(s) need a backfill" if pending_removed else ""
         return dg.SensorResult(skip_reason=f"no new or changed files among {len(current)}{note}", cursor=cursor)
 
@@ -97,24 +115,22 @@ def input_folder_sensor(context: dg.SensorEvaluationContext, input_folder: Input
         )
         days |= {date.fromisoformat(k) for k in keys[-CRM_RECENT_DAYS:]}
     wanted = sorted({d.isoformat() for d in days} & set(keys))
-    # later days build on earlier ones (decayed pair state, score baselines): re-run through the end
-    ranges = [(wanted[0], keys[-1])] if wanted else []
-    context.log.info(
-        f"{len(changed)} new or changed file(s) touch {len(wanted)} partition(s) in {len(ranges)} range(s)"
-    )
-    if not ranges:
+    context.log.info(f"{len(changed)} new or changed file(s) touch {len(wanted)} partition(s)")
+    starts = wanted[:1] + ([resume_from] if resume_from else [])
+    if not starts:
         return dg.SensorResult(
             skip_reason=f"{len(changed)} new or changed file(s) touch no existing partition", cursor=cursor
         )
-    digest = fingerprint_digest(current)
+    # later days build on earlier ones (decayed pair state, score baselines): re-run through the end,
+    # one run per CRM version, each launched once the one before it succeeded
+    runs = split_at_versions(input_folder.crm_versions(), date.fromisoformat(min(starts)), last)
+    start, end = runs[0][0].isoformat(), runs[0][1].isoformat()
+    run_key = f"input-folder-{fingerprint_digest(current)}-{start}-{end}"
+    if len(runs) > 1:
+        context.log.info(f"{len(runs)} runs, one per CRM version; the days from {runs[1][0]} follow this one")
+        cursor = _write_cursor(current, pending_removed, {"run_key": run_key, "next": runs[1][0].isoformat()})
     return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"input-folder-{digest}-{start}-{end}",
-                tags={RANGE_START_TAG: start, RANGE_END_TAG: end},
-            )
-            for start, end in ranges
-        ],
+        run_requests=[dg.RunRequest(run_key=run_key, tags={RANGE_START_TAG: start, RANGE_END_TAG: end})],
         cursor=cursor,
     )
 
@@ -125,22 +141,29 @@ def fingerprint_digest(fingerprint: dict) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _write_cursor(fingerprint: dict, removed: list[str]) -> str:
+def _write_cursor(fingerprint: dict, removed: list[str], chain: dict | None = None) -> str:
     files = {k: list(v) for k, v in sorted(fingerprint.items())}
-    return json.dumps({"version": CURSOR_VERSION, "files": files, "removed": removed}, separators=(",", ":"))
+    state = {"version": CURSOR_VERSION, "files": files, "removed": removed}
+    if chain:
+        state["chain"] = chain
+    return json.dumps(state, separators=(",", ":"))
 
 
-def _read_cursor(cursor: str | None) -> tuple[dict[str, tuple[int, int]], list[str]] | None:
-    """``(fingerprint, removed files awaiting a backfill)``, or None without a usable cursor."""
+def _read_cursor(cursor: str | None) -> tuple[dict[str, tuple[int, int]], list[str], dict | None] | None:
+    """``(fingerprint, removed files awaiting a backfill, the run chain in progress)``, or None
+    without a usable cursor. A chain is ``{"run_key": the run launched, "next": its next day}``."""
     if not cursor:
         return None
     try:
         state = json.loads(cursor)
         files = {str(k): (int(v[0]), int(v[1])) for k, v in state["files"].items()}
         removed = [str(p) for p in state.get("removed", [])]
+        chain = state.get("chain")
+        if chain is not None:
+            chain = {"run_key": str(chain["run_key"]), "next": date.fromisoformat(chain["next"]).isoformat()}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
-    return files, removed
+    return files, removed, chain
 
 
 @dg.asset_sensor(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.storage.tags import RUN_KEY_TAG
 
 from relationship_pipeline.definitions import defs
 from relationship_pipeline.partitions import daily_partitions
@@ -139,6 +140,53 @@ def test_crm_change_requests_the_recent_window(instance, folder: Path):
     write(folder / "crm" / "team.csv", "address,name,title,team\nann@ours.example,Ann,AE,sales\n")
     result = evaluate(instance, folder, cursor)
     assert requested(result) == [(KEYS[-CRM_RECENT_DAYS], KEYS[-1])]
+
+
+def chained(instance, folder: Path) -> tuple[str, dg.RunRequest]:
+    """With a CRM snapshot of 2025-01-10, a grown mbox: the first of two runs, and the cursor after it."""
+    write(
+        folder / "crm" / "snapshots" / "2025-01-10" / "accounts.csv",
+        "account_id,name,domains,segment,owner\nacc1,Client then,client.example,smb,ann\n",
+    )
+    cursor = evaluate(instance, folder).cursor  # the baseline, snapshot included
+    box = folder / "emails" / "inbox.mbox"
+    with open(box, "a") as fh:
+        fh.write(mbox(message(3)))
+    set_mtime(box, date(2025, 1, 3))
+    result = evaluate(instance, folder, cursor)
+    [run] = result.run_requests
+    return result.cursor, run
+
+
+def record_run(instance, run_key: str, status: dg.DagsterRunStatus) -> None:
+    instance.add_run(dg.DagsterRun(job_name="daily_pipeline", tags={RUN_KEY_TAG: run_key}, status=status))
+
+
+def test_days_across_a_crm_snapshot_run_one_version_at_a_time_in_order(instance, folder: Path):
+    cursor, first = chained(instance, folder)
+    # the snapshot holds through 2025-01-10, the present crm/ from the 11th: two runs, the first now
+    assert (first.tags[RANGE_START_TAG], first.tags[RANGE_END_TAG]) == ("2025-01-01", "2025-01-10")
+    assert json.loads(cursor)["chain"] == {"run_key": first.run_key, "next": "2025-01-11"}
+    # nothing more while that run is not launched yet, or queued, or running
+    waiting = f"waiting for run {first.run_key}: the days from 2025-01-11 follow it"
+    assert skip_message(evaluate(instance, folder, cursor)) == waiting
+    record_run(instance, first.run_key, dg.DagsterRunStatus.STARTED)
+    assert skip_message(evaluate(instance, folder, cursor)) == waiting
+    # once it succeeded, the next version's days through the end, and the chain is done
+    record_run(instance, first.run_key, dg.DagsterRunStatus.SUCCESS)
+    result = evaluate(instance, folder, cursor)
+    assert requested(result) == [("2025-01-11", KEYS[-1])]
+    assert "chain" not in json.loads(result.cursor)
+    assert skip_message(evaluate(instance, folder, result.cursor)) == "no new or changed files among 3"
+
+
+def test_a_failed_run_ends_the_chain_and_says_what_is_left(instance, folder: Path, capfd):
+    cursor, first = chained(instance, folder)
+    record_run(instance, first.run_key, dg.DagsterRunStatus.FAILURE)
+    result = evaluate(instance, folder, cursor)
+    assert not result.run_requests
+    assert "chain" not in json.loads(result.cursor)
+    assert "ended FAILURE: the days from 2025-01-11 were not re-run; backfill them" in capfd.readouterr().err
 
 
 def test_removed_file_is_reported_and_kept_in_the_cursor(instance, folder: Path):

@@ -15,7 +15,7 @@ from relationship_pipeline.assets.common import (
     suite_check_spec,
     table_metadata,
 )
-from relationship_pipeline.partitions import daily_partitions
+from relationship_pipeline.partitions import daily_partitions, run_day_range
 from relationship_pipeline.problems import input_problems
 from relationship_pipeline.resources import InputFolder, WarehouseResource
 from relationship_pipeline.sources.daily import select_days
@@ -58,8 +58,12 @@ CRM_TABLES = {
     check_specs=[suite_check_spec(key) for key in CRM_TABLES],
 )
 def crm(context: dg.AssetExecutionContext, input_folder: InputFolder):
-    """Load the CRM from crm/*.csv (or the configured SQL database)."""
-    loaded = input_folder.crm()
+    """Load the CRM from crm/*.csv (or the configured SQL database): the version that applies to the run's days.
+
+    With dated snapshots (``crm/snapshots/<date>/``) that is the snapshot the run's days fall in;
+    outside a partitioned run, the present one.
+    """
+    loaded = input_folder.crm(run_day_range(context.run.tags))
     for key, (attr, _) in CRM_TABLES.items():
         df = getattr(loaded, attr)
         yield dg.MaterializeResult(
@@ -106,7 +110,7 @@ def ingest(context: dg.AssetExecutionContext, input_folder: InputFolder, warehou
     """
     days = partition_days(context)
     first, last = partition_bounds()
-    folder = input_folder.crm()
+    folder = input_folder.crm((min(days), max(days)))
     batch, refresh = read_staged_interactions(warehouse.warehouse(), input_folder.path(), folder, days, first, last)
     context.log.info(
         f"input folder: {len(refresh.parsed)} file(s) parsed, {refresh.reused} unchanged, "

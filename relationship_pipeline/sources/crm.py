@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,8 +124,13 @@ class Crm:
         return directory
 
 
-def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schema: str | None = None) -> Crm:
+def load_crm(
+    data_dir: Path | None = None, sql_url: str | None = None, sql_schema: str | None = None, folder: str = "crm"
+) -> Crm:
     """Load and validate the CRM from ``data_dir/crm/*.csv`` or, if ``sql_url`` is given, from SQL.
+
+    ``folder`` picks a dated snapshot instead (``crm/snapshots/<date>``, see
+    :mod:`relationship_pipeline.sources.crm_snapshots`); its ARR is ``crm/arr.csv``'s.
 
     Raises :class:`CrmError` when the accounts table is missing, a table lacks required columns
     or the database cannot be read; bad rows go to ``Crm.quarantine``.
@@ -133,11 +138,13 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
     if sql_url:
         reader = _SqlReader(sql_url, sql_schema)
     elif data_dir is not None:
-        reader = _CsvReader(Path(data_dir))
+        reader = _CsvReader(Path(data_dir), folder)
     else:
         raise CrmError("load_crm needs a data_dir (crm/*.csv) or an sql_url")
     try:
-        raw = {name: reader.read(name, required=(name == "accounts")) for name in TABLES}
+        # a snapshot's ARR is the present's: dated by month, about accounts that may be newer
+        names = [name for name in TABLES if name != "arr" or folder == "crm" or sql_url]
+        raw = {name: reader.read(name, required=(name == "accounts")) for name in names}
     finally:
         reader.close()
 
@@ -147,7 +154,7 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
         crm.counts[f"crm.{name}.present"] = int(table is not None)
     known_accounts = pd.Series([], dtype="str")
     known_services = None  # without a catalogue, any service is known
-    for name in TABLES:  # accounts first: the others refer to it
+    for name in raw:  # accounts first: the others refer to it
         schema = TABLES[name][0]
         table = raw[name]
         if table is None:
@@ -173,22 +180,32 @@ def load_crm(data_dir: Path | None = None, sql_url: str | None = None, sql_schem
         if name == "service_catalog":
             known_services = frame["service"].dropna().astype("str")
     crm.quarantine = frame_from_records(quarantined, QUARANTINE)
+    if "arr" not in raw:
+        present = load_crm(data_dir)
+        crm.arr = present.arr
+        crm.counts.update({k: v for k, v in present.counts.items() if k.startswith("crm.arr.")})
+        problems = present.quarantine[present.quarantine["source"] == "crm/arr.csv"]
+        crm.quarantine = pd.concat([crm.quarantine, problems], ignore_index=True) if len(problems) else crm.quarantine
     return crm
 
 
-_last_csv_load: tuple[tuple, Crm] | None = None
+_csv_loads: OrderedDict[tuple, Crm] = OrderedDict()
+CACHED_LOADS = 4  # a run reads one CRM version; the CLI checks every version first
 
 
-def load_crm_csv_cached(data_dir: Path) -> Crm:
-    """:func:`load_crm` of ``data_dir/crm/*.csv``, reused within this process while those files
+def load_crm_csv_cached(data_dir: Path, folder: str = "crm") -> Crm:
+    """:func:`load_crm` of ``data_dir/<folder>/*.csv``, reused within this process while those files
     keep their size and mtime (the crm and ingest steps of one run read the same CRM). Each call
     gets its own copy of the frames."""
-    global _last_csv_load
-    crm_dir = Path(data_dir) / "crm"
-    key = (str(crm_dir.resolve()), *sorted(_stat(crm_dir / f"{name}.csv") for name in TABLES))
-    if _last_csv_load is None or _last_csv_load[0] != key:
-        _last_csv_load = (key, load_crm(data_dir))
-    return copy.deepcopy(_last_csv_load[1])
+    base = Path(data_dir)
+    files = [base / folder / f"{name}.csv" for name in TABLES if name != "arr"] + [base / "crm" / "arr.csv"]
+    key = (str(base.resolve()), folder, *sorted(_stat(path) for path in files))
+    if key not in _csv_loads:
+        _csv_loads[key] = load_crm(data_dir, folder=folder)
+        while len(_csv_loads) > CACHED_LOADS:
+            _csv_loads.popitem(last=False)
+    _csv_loads.move_to_end(key)
+    return copy.deepcopy(_csv_loads[key])
 
 
 def _stat(path: Path) -> tuple[str, int, int]:
@@ -411,15 +428,17 @@ def _check_columns(name: str, where: str, header: list[str]) -> None:
 
 
 class _CsvReader:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, folder: str = "crm"):
         self.data_dir = data_dir
+        self.folder = folder
 
     def read(self, name: str, *, required: bool) -> _Table | None:
-        path = self.data_dir / "crm" / f"{name}.csv"
-        source = f"crm/{name}.csv"
+        folder = "crm" if name == "arr" else self.folder  # ARR is dated by month, never snapshotted
+        path = self.data_dir / folder / f"{name}.csv"
+        source = f"{folder}/{name}.csv"
         if not path.is_file():
             if required:
-                raise CrmError(f"{path} not found: the CRM needs at least crm/{name}.csv")
+                raise CrmError(f"{path} not found: the CRM needs at least {folder}/{name}.csv")
             return None
         try:
             table = read_csv_table(path)
