@@ -94,6 +94,9 @@ class ScoringConfig:
     # Days with direct touches per window the baseline must show (1.5: a touch every 9 days or
     # more often): a window of 14 days cannot tell a slower account's usual gap from a drop.
     engagement_drop_min_cadence: float = 1.5
+    # A drop the portfolio shares (holidays) is no alert: the ratio scales by the portfolio's own
+    # change when at least this many accounts can be judged (0: never).
+    engagement_drop_portfolio_min_accounts: int = 10
     # Seed 001's 1–5 relationship score (scoring/relationship_score.py).
     relationship_window_days: int = 90  # channel mix, replies and open items look this far back
     # A message is answered by the other side's next email on the pair in its thread, or in any
@@ -132,6 +135,8 @@ class ScoringConfig:
             problems.append(f"balance_cap must be >= 0, got {self.balance_cap}")
         if self.engagement_window_days < 1 or self.engagement_baseline_days < 1:
             problems.append("engagement_window_days and engagement_baseline_days must be >= 1")
+        if self.engagement_drop_portfolio_min_accounts < 0:
+            problems.append("engagement_drop_portfolio_min_accounts must be >= 0 (0: no portfolio adjustment)")
         if self.depth_calibration_points <= 0:
             problems.append("depth_calibration_points must be > 0")
         if self.score_half_strength <= 0:

@@ -10,10 +10,19 @@ baseline nor hides a silence. On each day d:
 * baseline = the rate over the ``engagement_baseline_days`` days before that window;
 
 both expressed per window. ``engagement_drop`` fires when recent is below
-``engagement_drop_ratio`` × baseline, the baseline is at least ``engagement_drop_min_rate`` and
-the account had a cadence the window can judge: at least ``engagement_drop_min_cadence`` days
-with direct touches per window over the baseline (1.5: every 9 days or more often; bulk mail
-sets no cadence). A weekly account that goes silent is alerted once the window holds none of
+``engagement_drop_ratio`` × baseline × the portfolio's own change (below), the baseline is at
+least ``engagement_drop_min_rate`` and the account had a cadence the window can judge: at least
+``engagement_drop_min_cadence`` days with direct touches per window over the baseline (1.5:
+every 9 days or more often; bulk mail sets no cadence).
+
+Seed 001 asks for an *unexplained* drop. A drop the whole portfolio shares (the year-end
+holidays, August, our own team away) is explained: on each day, the portfolio's change is the
+summed recent rate of the accounts that can be judged over their summed baseline, capped at 1.
+An account is alerted when it falls by more than that, below ratio × change: with the
+portfolio at 40 % of its usual rate over the holidays, the alert waits for an account below
+20 %. A silent account (recent 0) is alerted unless the whole portfolio is silent too. With fewer than
+``engagement_drop_portfolio_min_accounts`` accounts to judge the portfolio cannot tell a season
+from one account's drop, and the change is taken as 1. A weekly account that goes silent is alerted once the window holds none of
 its touches, 14 days after the last one. A steady account on a period of p ≤ 9 days has at
 least ⌊14/p⌋ touches in any window and at most ⌈120/p⌉ in the baseline, so its recent rate
 never falls below half its baseline. Slower accounts are left to ``key_contact_cold``, which judges
@@ -74,7 +83,23 @@ def _rate_grids(
     return recent, baseline, cadence
 
 
-def _cells(accounts: pd.Index, rows: np.ndarray, days: np.ndarray, *grids: np.ndarray) -> pd.DataFrame:
+def _judged(baseline: np.ndarray, cadence: np.ndarray, config: ScoringConfig) -> np.ndarray:
+    """The account-days with a baseline and a cadence the window can judge."""
+    return (baseline >= config.engagement_drop_min_rate) & (cadence >= config.engagement_drop_min_cadence)
+
+
+def portfolio_change(recent: np.ndarray, baseline: np.ndarray, judged: np.ndarray, config: ScoringConfig) -> np.ndarray:
+    """Per day: the judged accounts' summed recent rate over their summed baseline, at most 1
+    (1 with fewer than ``engagement_drop_portfolio_min_accounts`` judged accounts)."""
+    total_recent = np.where(judged, recent, 0.0).sum(axis=0)
+    total_base = np.where(judged, baseline, 0.0).sum(axis=0)
+    least = config.engagement_drop_portfolio_min_accounts
+    enough = (judged.sum(axis=0) >= least) if least > 0 else np.zeros(judged.shape[1], dtype=bool)
+    change = np.divide(total_recent, total_base, out=np.ones_like(total_base), where=total_base > 0)
+    return np.where(enough, np.minimum(change, 1.0), 1.0)
+
+
+def _cells(accounts: pd.Index, rows: np.ndarray, days: np.ndarray, *grids: np.ndarray, change=None) -> pd.DataFrame:
     recent, baseline, cadence = (g[rows, days] for g in grids)
     return pd.DataFrame(
         {
@@ -83,6 +108,7 @@ def _cells(accounts: pd.Index, rows: np.ndarray, days: np.ndarray, *grids: np.nd
             "recent": recent,
             "baseline": baseline,
             "cadence": cadence,
+            "portfolio_change": np.ones(len(days)) if change is None else change[days],
         }
     )
 
@@ -96,15 +122,14 @@ def touch_rates(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, confi
 
 def engagement_drops(activity: pd.DataFrame, accounts: pd.Index, axis: DayAxis, config: ScoringConfig) -> pd.DataFrame:
     """The account-days whose recent touch rate fell below ``engagement_drop_ratio`` of their
-    baseline; only those cells become rows (a run's grid is accounts × days)."""
+    baseline, beyond the portfolio's own change; only those cells become rows (a run's grid is
+    accounts × days)."""
     recent, baseline, cadence = _rate_grids(activity, accounts, axis, config)
-    fire = (
-        (baseline >= config.engagement_drop_min_rate)
-        & (cadence >= config.engagement_drop_min_cadence)
-        & (recent < config.engagement_drop_ratio * baseline)
-    )
+    judged = _judged(baseline, cadence, config)
+    change = portfolio_change(recent, baseline, judged, config)
+    fire = judged & (recent < config.engagement_drop_ratio * change[None, :] * baseline)
     rows, days = np.nonzero(fire)  # row-major: by account, then day, as the full grid is ordered
-    return _cells(accounts, rows, days, recent, baseline, cadence)
+    return _cells(accounts, rows, days, recent, baseline, cadence, change=change)
 
 
 def drop_detail(d: pd.DataFrame, config: ScoringConfig) -> pd.Series:
@@ -124,6 +149,14 @@ def drop_detail(d: pd.DataFrame, config: ScoringConfig) -> pd.Series:
         + " days over the "
         + str(config.engagement_baseline_days)
         + " days before (alert below "
-        + format(100 * config.engagement_drop_ratio, ".0f")
-        + "%)."
+        + (100 * config.engagement_drop_ratio * d["portfolio_change"]).round().astype("int64").astype("string")
+        + "%"
+        + np.where(
+            d["portfolio_change"] < 1,
+            "; the whole portfolio is at "
+            + (100 * d["portfolio_change"]).round().astype("int64").astype("string")
+            + "% of its usual rate",
+            "",
+        )
+        + ")."
     )
