@@ -99,3 +99,32 @@ def test_a_bad_snapshot_is_a_configuration_error_before_any_run(folders, tmp_pat
     err = capsys.readouterr().err
     assert "crm/snapshots/2025-01-05/accounts.csv" in err and "running" not in err
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_dagster_run_across_a_snapshot_fails_in_its_crm_step_naming_the_day(folders):
+    import dagster as dg
+
+    from relationship_pipeline.assets.ingest import crm
+    from relationship_pipeline.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from relationship_pipeline.resources import InputFolder
+
+    def materialize(first: str, last: str):
+        return dg.materialize(
+            [crm],
+            resources={"input_folder": InputFolder(data_dir=str(folders["snapshotted"]))},
+            instance=dg.DagsterInstance.ephemeral(),
+            tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+            raise_on_error=False,
+        )
+
+    # a backfill launched in the UI over days of two versions
+    result = materialize("2025-01-05", "2025-01-15")
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    message = failure.event_specific_data.error.cause.message if failure.event_specific_data.error.cause else ""
+    message += failure.event_specific_data.error.message
+    assert "days 2025-01-05 to 2025-01-15 need more than one CRM version: 2025-01-11" in message
+    # within one version the step reads that version
+    ok = materialize("2025-01-02", SNAPSHOT)
+    contacts = ok.output_for_node("crm", "crm_contacts")
+    assert set(contacts.loc[contacts["account_id"] == ACCOUNT, "title"]) == {"Analyst"}
