@@ -27,7 +27,9 @@ class Export:
 
 def export_contact_strength(warehouse: Warehouse, out_dir: Path) -> Export:
     """Write the newest contact strengths to ``out_dir`` and to the ``crm_write_back`` table."""
-    day = _newest_filled_day(warehouse)
+    # the newest day with rows (the table is written for the newest day of each run only), from
+    # the partition log: no scan of the table's history
+    day = warehouse.newest_written_partition(SOURCE, filled=True)
     df = warehouse.read(SOURCE, [day]) if day else warehouse.read(SOURCE, [])
     df = df.sort_values(["account_id", "address"], ignore_index=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -37,9 +39,3 @@ def export_contact_strength(warehouse: Warehouse, out_dir: Path) -> Export:
     warehouse.write(TABLE, df)  # the whole table, replaced atomically
     tmp.replace(path)
     return Export(path, len(df), day)
-
-
-def _newest_filled_day(warehouse: Warehouse) -> str | None:
-    """The newest as_of with rows: the table is written for the newest day of each run only."""
-    days = warehouse.read(SOURCE, columns=["as_of"])["as_of"]
-    return days.max() if len(days) else None

@@ -291,13 +291,14 @@ class Warehouse:
             if kept:
                 conn.execute(table.delete().where(col < kept[-1]))
 
-    def newest_written_partition(self, name: str) -> str | None:
-        """The newest partition of ``name`` ever written (empty ones included), or None."""
+    def newest_written_partition(self, name: str, *, filled: bool = False) -> str | None:
+        """The newest partition of ``name`` ever written (empty ones included unless ``filled``), or None."""
         log = _partition_log_table()
+        query = sa.select(sa.func.max(log.c.as_of)).where(log.c.table_name == name)
+        if filled:
+            query = query.where(log.c.row_count > 0)
         with self._reading(PARTITION_LOG) as conn:
-            if conn is None:
-                return None
-            return conn.execute(sa.select(sa.func.max(log.c.as_of)).where(log.c.table_name == name)).scalar()
+            return conn.execute(query).scalar() if conn is not None else None
 
     def latest_partition_before(self, name: str, before: str) -> str | None:
         """The newest ``as_of`` of ``name`` strictly before ``before``, or None."""

@@ -57,6 +57,7 @@ def run(folder: Path, url: str, end: str, capsys) -> str:
     code = cli.main([*args, "--assets", ASSETS])
     out = capsys.readouterr().out
     assert code == 0, out
+    assert "CRM write-back" not in out  # the selection wrote no contact strengths: nothing to write back
     return out
 
 
@@ -65,7 +66,7 @@ def scores(url: str, first: str, last: str) -> pd.DataFrame:
     return df.sort_values(["as_of", "account_id"], ignore_index=True)
 
 
-def test_each_day_is_scored_with_the_crm_of_its_date(folders, tmp_path, capsys):
+def test_each_day_is_scored_with_the_crm_of_its_date(folders, tmp_path, capsys, output_folder):
     urls = {name: f"duckdb:///{tmp_path / name}.duckdb" for name in folders}
     out = run(folders["snapshotted"], urls["snapshotted"], "2025-01-20", capsys)
     assert "in 2 run(s)" in out
@@ -85,6 +86,7 @@ def test_each_day_is_scored_with_the_crm_of_its_date(folders, tmp_path, capsys):
     now = scores(urls["present"], "2025-01-01", SNAPSHOT).query("account_id == @ACCOUNT")
     assert (then["relationship_depth_score"].to_numpy() < now["relationship_depth_score"].to_numpy()).any()
     assert (then["relationship_depth_score"].to_numpy() <= now["relationship_depth_score"].to_numpy()).all()
+    assert not (output_folder / "exports").exists()
     # the stored CRM is the version the newest run used: the present
     stored = Warehouse(urls["snapshotted"]).read("crm_contacts")
     assert set(stored.loc[stored["account_id"] == ACCOUNT, "title"]) != {"Analyst"}

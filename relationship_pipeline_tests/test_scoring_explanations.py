@@ -106,3 +106,36 @@ def test_a_capped_score_says_what_holds_it_down():
     assert len(got) == 11 and np.isnan(cap["points"]) and np.isnan(cap["max_points"])
     assert cap["detail"] == "single-threaded: the score stays at 3 or below"
     assert cap["to_raise"] == "a second engaged stakeholder, reached by a second of our people"
+
+
+def test_many_account_days_explain_each_row_as_it_would_be_alone():
+    # each text is built once per distinct value it depends on, then gathered per row: across
+    # accounts, days, missing values and caps, every row reads as its own explanation does
+    variants = [
+        ({}, {}),
+        ({"executive_engaged": True, "engaged_stakeholders": 1}, {"their_reply_hours": 3.0, "trend": pd.NA}),
+        (
+            {"recent_meaningful_interactions": 0},
+            {"our_reply_hours": np.nan, "replies_measured": 0, "capped_by": "no_relationship"},
+        ),
+        ({"engaged_functions": 2}, {"tenure_days": np.nan, "contact_pace": 0.35, "capped_by": "single_threaded"}),
+        ({"engaged_stakeholders": 0}, {"open_items": 2, "their_emails": 5, "open_items_points": 8.0}),
+    ]
+    depth, rel, alone = [], [], []
+    for i, (d, r) in enumerate(variants):
+        for day in ("2025-03-30", "2025-03-31"):
+            keys = {"as_of": day, "account_id": f"acc{(7 * i) % 5}"}
+            depth.append(depth_row(**keys, **d))
+            rel.append(relationship_row(**keys, **r))
+            alone.append(score_explanations(depth[-1], rel[-1], CFG))
+    order = np.random.default_rng(3).permutation(len(depth))  # input order does not matter
+    both = score_explanations(
+        pd.concat([depth[i] for i in order], ignore_index=True),
+        pd.concat([rel[i] for i in order], ignore_index=True),
+        CFG,
+    )
+    expected = pd.concat(alone, ignore_index=True).sort_values(
+        ["as_of", "account_id", "score", "factor"], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(both, expected)
+    assert (both["factor"] == "cap").sum() == 4
