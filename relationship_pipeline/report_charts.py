@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import squarify  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 # seed 001's scale: 1–2 no relationship / just introduced, 3 professional, 4–5 strong
@@ -48,8 +49,14 @@ def treemap(accounts: pd.DataFrame) -> bytes | None:
     rects = squarify.squarify(sizes, 0, 0, 1200, 650)
     colours = [SCORE_COLOURS.get(int(s), "#bbbbbb") for s in a["relationship_score"]]
     total = a["arr"].sum()
-    for rect, colour, row in zip(rects, colours, a.itertuples()):
-        ax.add_patch(plt.Rectangle((rect["x"], rect["y"]), rect["dx"], rect["dy"], facecolor=colour, edgecolor="white"))
+    # one collection for every rectangle: a large company's 20,000 accounts draw in a second
+    corners = [
+        [(r["x"], r["y"]), (r["x"] + r["dx"], r["y"]), (r["x"] + r["dx"], r["y"] + r["dy"]), (r["x"], r["y"] + r["dy"])]
+        for r in rects
+    ]
+    edge = 1.0 if len(rects) <= 500 else 0.2  # thin borders where the rectangles are many and small
+    ax.add_collection(PolyCollection(corners, facecolors=colours, edgecolors="white", linewidths=edge))
+    for rect, row in zip(rects, a.itertuples()):
         # label only where it fits: about 9 units (≈ 7.5 px) per character at 8 pt
         chars = int((rect["dx"] - 8) / 9)
         if rect["dy"] >= 34 and chars >= 6:
