@@ -4,7 +4,9 @@ One row per account × day × factor: seed 000's four depth components and seed 
 relationship components (plus a ``cap`` row where a cap held the score below its points), with the points the factor earned, the most it can earn, what it is
 now (``detail``) and what would raise it (``to_raise``, empty at the maximum). Built column-wise
 from ``account_scores`` and ``relationship_scores``, so every figure in the words is a figure in
-those tables.
+those tables. A factor says one of a handful of things, so each text is built once per distinct
+value it depends on and gathered per row in Arrow: at 20,000 accounts a 92-day run explains about
+18 M rows.
 """
 
 from __future__ import annotations
@@ -95,41 +97,33 @@ def _arrow(col: pd.Series) -> pa.Array:
     return array.cast(pa.large_string())
 
 
-def _text_column(said: list[Words], order: pa.Array) -> pd.Series:
-    """The parts' texts as one string column, in ``order``, gathered in Arrow (no Python object per row)."""
+def _text_column(said: list[Words]) -> pd.Series:
+    """The parts' texts as one string column, gathered in Arrow (no Python object per row)."""
     chunks = []
     for words in said:
         codes = pa.array(words.codes, mask=words.codes < 0, type=pa.int64())
         chunks.append(pa.array(words.texts, type=pa.large_string()).take(codes))
-    return _series(pa.concat_arrays(chunks).take(order))
+    return _series(chunks)
 
 
-def _series(array: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(array))
+def _series(chunks: list[pa.Array]) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())))
 
 
 def _assemble(parts: list[Part], scores: pd.DataFrame, relationship: pd.DataFrame) -> pd.DataFrame:
-    """Every part's rows as one SCORE_EXPLANATIONS frame, sorted by as_of, account_id, score, factor."""
+    """Every part's rows as one SCORE_EXPLANATIONS frame, factor by factor (no sort: at a large
+    company's size a backfill run explains 20 M rows, and a sort holds a second copy of them)."""
     frames = {DEPTH: scores, RELATIONSHIP: relationship}
-    keys = pd.concat([scores[["as_of", "account_id"]], relationship[["as_of", "account_id"]]], ignore_index=True)
-    day = pd.factorize(keys["as_of"].astype("string"), sort=True)[0].astype("int64")
-    account = pd.factorize(keys["account_id"].astype("string"), sort=True)[0].astype("int64")
-    pair = day * (int(account.max()) + 1) + account  # in (as_of, account_id) order
-    offset = {DEPTH: 0, RELATIONSHIP: len(scores)}
-    slots = {key: i for i, key in enumerate(sorted({(p.score, p.factor) for p in parts}))}
-    sort_key = np.concatenate([pair[offset[p.score] + p.rows] * len(slots) + slots[(p.score, p.factor)] for p in parts])
-    order = pa.array(np.argsort(sort_key, kind="stable"))
-    out = {
-        col: _series(pa.concat_arrays([_arrow(frames[p.score][col]).take(pa.array(p.rows)) for p in parts]).take(order))
-        for col in ("as_of", "account_id")
-    }
-    out["score"] = _text_column([_said(p.score, len(p.rows)) for p in parts], order)
-    out["factor"] = _text_column([_said(p.factor, len(p.rows)) for p in parts], order)
-    at = order.to_numpy()
-    out["points"] = np.concatenate([p.points for p in parts])[at]
-    out["max_points"] = np.concatenate([np.full(len(p.rows), p.max_points) for p in parts])[at]
-    out["detail"] = _text_column([p.detail for p in parts], order)
-    out["to_raise"] = _text_column([p.to_raise for p in parts], order)
+    out = {}
+    for col in ("as_of", "account_id"):
+        whole = {score: _arrow(frame[col]) for score, frame in frames.items() if len(frame)}
+        out[col] = _series([whole[p.score].take(pa.array(p.rows)) for p in parts])
+    out["score"] = _text_column([_said(p.score, len(p.rows)) for p in parts])
+    out["factor"] = _text_column([_said(p.factor, len(p.rows)) for p in parts])
+    out["points"] = np.concatenate([p.points for p in parts])
+    out["max_points"] = np.concatenate([np.full(len(p.rows), p.max_points) for p in parts])
+    out["detail"] = _text_column([p.detail for p in parts])
+    out["to_raise"] = _text_column([p.to_raise for p in parts])
     return conform(pd.DataFrame(out), SCORE_EXPLANATIONS)
 
 
