@@ -153,11 +153,13 @@ def dagster_step_seconds(dagster_home: Path) -> dict | None:
     try:
         import dagster as dg
 
+        from relationship_pipeline.jobs import daily_pipeline
+
         os.environ["DAGSTER_HOME"] = str(dagster_home)
         instance = dg.DagsterInstance.get()
         steps: dict[str, float] = {}
         spans: list[float | None] = []
-        for run in instance.get_runs(filters=dg.RunsFilter(job_name="daily_pipeline")):
+        for run in instance.get_runs(filters=dg.RunsFilter(job_name=daily_pipeline.name)):
             start = end = None
             for record in instance.all_logs(run.run_id):
                 event = record.dagster_event

@@ -268,7 +268,11 @@ def test_the_cached_load_is_reused_until_a_crm_file_changes(tmp_path, monkeypatc
     shutil.copytree(Path(__file__).parent / "fixtures" / "crm", tmp_path / "crm")
     calls = []
     real = crm_module.load_crm
-    monkeypatch.setattr(crm_module, "load_crm", lambda d, folder: calls.append(folder) or real(d, folder=folder))
+    monkeypatch.setattr(
+        crm_module,
+        "load_crm",
+        lambda d, folder, present: calls.append(folder) or real(d, folder=folder, present=present),
+    )
     monkeypatch.setattr(crm_module, "_csv_loads", type(crm_module._csv_loads)())
     first = crm_module.load_crm_csv_cached(tmp_path)
     first.accounts.loc[0, "name"] = "mutated by a caller"

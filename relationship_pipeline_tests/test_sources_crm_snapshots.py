@@ -117,3 +117,18 @@ def test_the_input_folder_gives_each_runs_days_their_version(folder):
     assert inputs.crm().accounts.equals(load_crm(folder).accounts)  # outside a partitioned run: the present
     with pytest.raises(CrmSnapshotError):
         inputs.crm((D("2025-05-01"), D("2025-07-01")))
+
+
+def test_a_snapshots_arr_reuses_the_cached_present_load(folder, monkeypatch):
+    from relationship_pipeline.sources import crm as crm_module
+
+    calls = []
+    real = crm_module.load_crm
+    monkeypatch.setattr(crm_module, "load_crm", lambda d, **kw: calls.append(kw["folder"]) or real(d, **kw))
+    monkeypatch.setattr(crm_module, "_csv_loads", type(crm_module._csv_loads)())
+    present = crm_module.load_crm_csv_cached(folder)
+    for day in ("2025-03-01", "2025-06-01"):
+        snap = crm_module.load_crm_csv_cached(folder, f"crm/snapshots/{day}")
+        assert snap.arr.equals(present.arr)
+    # the present parsed once, each snapshot once: its ARR is the cached present's
+    assert calls == ["crm", "crm/snapshots/2025-03-01", "crm/snapshots/2025-06-01"]

@@ -20,9 +20,11 @@ holidays, August, our own team away) is explained: on each day, the portfolio's 
 summed recent rate of the accounts that can be judged over their summed baseline, capped at 1.
 An account is alerted when it falls by more than that, below ratio × change: with the
 portfolio at 40 % of its usual rate over the holidays, the alert waits for an account below
-20 %. A silent account (recent 0) is alerted unless the whole portfolio is silent too. With fewer than
-``engagement_drop_portfolio_min_accounts`` accounts to judge the portfolio cannot tell a season
-from one account's drop, and the change is taken as 1. A weekly account that goes silent is alerted once the window holds none of
+20 %. A silent account (recent 0) is alerted unless the whole portfolio is silent too. With
+fewer than ``engagement_drop_portfolio_min_accounts`` accounts to judge, the portfolio cannot
+tell a season from one account's drop, and the change is taken as 1.
+
+A weekly account that goes silent is alerted once the window holds none of
 its touches, 14 days after the last one. A steady account on a period of p ≤ 9 days has at
 least ⌊14/p⌋ touches in any window and at most ⌈120/p⌉ in the baseline, so its recent rate
 never falls below half its baseline. Slower accounts are left to ``key_contact_cold``, which judges

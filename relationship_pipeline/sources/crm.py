@@ -125,12 +125,17 @@ class Crm:
 
 
 def load_crm(
-    data_dir: Path | None = None, sql_url: str | None = None, sql_schema: str | None = None, folder: str = "crm"
+    data_dir: Path | None = None,
+    sql_url: str | None = None,
+    sql_schema: str | None = None,
+    folder: str = "crm",
+    present: Crm | None = None,
 ) -> Crm:
     """Load and validate the CRM from ``data_dir/crm/*.csv`` or, if ``sql_url`` is given, from SQL.
 
     ``folder`` picks a dated snapshot instead (``crm/snapshots/<date>``, see
-    :mod:`relationship_pipeline.sources.crm_snapshots`); its ARR is ``crm/arr.csv``'s.
+    :mod:`relationship_pipeline.sources.crm_snapshots`); its ARR is ``crm/arr.csv``'s, taken
+    from ``present`` (the present CRM, loaded here when not given).
 
     Raises :class:`CrmError` when the accounts table is missing, a table lacks required columns
     or the database cannot be read; bad rows go to ``Crm.quarantine``.
@@ -181,7 +186,7 @@ def load_crm(
             known_services = frame["service"].dropna().astype("str")
     crm.quarantine = frame_from_records(quarantined, QUARANTINE)
     if "arr" not in raw:
-        present = load_crm(data_dir)
+        present = present if present is not None else load_crm(data_dir)
         crm.arr = present.arr
         crm.counts.update({k: v for k, v in present.counts.items() if k.startswith("crm.arr.")})
         problems = present.quarantine[present.quarantine["source"] == "crm/arr.csv"]
@@ -201,7 +206,9 @@ def load_crm_csv_cached(data_dir: Path, folder: str = "crm") -> Crm:
     files = [base / folder / f"{name}.csv" for name in TABLES if name != "arr"] + [base / "crm" / "arr.csv"]
     key = (str(base.resolve()), folder, *sorted(_stat(path) for path in files))
     if key not in _csv_loads:
-        _csv_loads[key] = load_crm(data_dir, folder=folder)
+        # a snapshot's ARR comes from the present CRM: its cached load, not a second parse
+        present = load_crm_csv_cached(data_dir) if folder != "crm" else None
+        _csv_loads[key] = load_crm(data_dir, folder=folder, present=present)
         while len(_csv_loads) > CACHED_LOADS:
             _csv_loads.popitem(last=False)
     _csv_loads.move_to_end(key)
