@@ -225,6 +225,8 @@ def test_each_cli_stage_gets_a_fresh_dagster_instance(tmp_path):
     env = runner.env(home)
     assert env["DAGSTER_HOME"] == str(home)
     assert sorted(p.name for p in home.iterdir()) == ["dagster.yaml"]
+    # the stage's report and CRM write-back go under its own folder, never the project's data/
+    assert env["RELATIONSHIP_PIPELINE_OUTPUT_DIR"] == str(tmp_path / "output")
 
 
 def test_the_duckdb_peer_equals_the_pipeline(folder, tmp_path, monkeypatch):
